@@ -1,0 +1,149 @@
+"""The `harness` command: `run` drives the matrix (through pytest and the plugin), `clip` writes the reference
+camera clip, `analyze` measures a recording offline. Exit codes: 0 passed, 1 items failed, 2 bad input or usage,
+3 infrastructure failure."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from harness.errors import AnalysisError, ConfigError, HarnessError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INFRA = 0, 1, 2, 3
+
+
+def _run(args: argparse.Namespace, extra: list[str]) -> int:
+    import pytest
+
+    from harness.config import load_config, load_scenarios, validate_matrix
+
+    devices_file = Path(args.devices).resolve()
+    scenarios_dir = Path(args.scenarios).resolve()
+    # Validate everything before any server or browser starts.
+    matrix = load_config(devices_file)
+    scenarios = load_scenarios(scenarios_dir, names=args.scenario or None)
+    devices, candidates = matrix.select(args.device or None, args.candidate or None)
+    validate_matrix(matrix, scenarios, devices=devices, candidates=candidates)
+
+    pytest_args = [
+        str(scenarios_dir),
+        "--devices", str(devices_file),
+        "--scenarios", str(scenarios_dir),
+        "-p", "no:cacheprovider",
+        "--rootdir", str(Path.cwd()),
+        "-o", "testpaths=",
+        "-v" if args.verbose else "-q",
+        "--tb=line",
+    ]
+    for flag, values in (("--device", args.device), ("--candidate", args.candidate), ("--scenario", args.scenario)):
+        for value in values or []:
+            pytest_args += [flag, value]
+    if args.run_dir:
+        pytest_args += ["--run-dir", args.run_dir]
+    if args.k:
+        pytest_args += ["-k", args.k]
+    if args.no_report:
+        pytest_args.append("--no-report")
+    code = int(pytest.main(pytest_args + extra))
+    if code == pytest.ExitCode.OK:
+        return EXIT_OK
+    if code == pytest.ExitCode.TESTS_FAILED:
+        return EXIT_FAILED
+    if code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.NO_TESTS_COLLECTED):
+        return EXIT_USAGE
+    return EXIT_INFRA
+
+
+def _clip(args: argparse.Namespace) -> int:
+    from harness.capture.clip import ClipSpec, clip_info, write_video
+
+    width, height = _size(args.size)
+    spec = ClipSpec(width=width, height=height, fps=args.fps, frames=round(args.seconds * args.fps))
+    out = Path(args.out)
+    write_video(spec, out)
+    info_path = out.with_name(out.name + ".json")
+    info_path.write_text(json.dumps(clip_info(spec), indent=1), encoding="utf-8")
+    print(f"clip: {out}\nclip info: {info_path}")
+    return EXIT_OK
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise ConfigError(f"'{text}' is not a size; allowed: WIDTHxHEIGHT, e.g. 360x640", key_path="--size") from None
+    return w, h
+
+
+def _analyze(args: argparse.Namespace) -> int:
+    from harness.analyze import analyze_video
+
+    result = analyze_video(Path(args.video), clip_info_path=Path(args.clip_info) if args.clip_info else None)
+    if args.json:
+        print(json.dumps(result, indent=1))
+    else:
+        keys = ("content_fps", "presented_fps", "dropped_frames", "repeated_frames", "jank_count",
+                "big_jank_count", "stutter_ratio")
+        for key in keys:
+            print(f"{key:16} {result[key]}")
+        print(f"{'frame_time_ms':16} {result['frame_time_ms']}")
+        print(f"{'freezes':16} {len(result['freezes'])}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="harness", description="Integration test harness for short-video SDKs.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the device x candidate x scenario matrix and write the report")
+    run.add_argument("--devices", default="devices.yaml", metavar="FILE")
+    run.add_argument("--scenarios", default="scenarios", metavar="DIR")
+    run.add_argument("--device", action="append", metavar="ID", help="only this device (repeatable)")
+    run.add_argument("--candidate", action="append", metavar="ID", help="only this candidate (repeatable)")
+    run.add_argument("--scenario", action="append", metavar="NAME", help="only this scenario (repeatable)")
+    run.add_argument("--run-dir", metavar="DIR", help="output folder (default reports/<run-id>)")
+    run.add_argument("-k", metavar="EXPR", help="pytest -k expression on item ids")
+    run.add_argument("--no-report", action="store_true", help="skip the Allure report")
+    run.add_argument("-v", "--verbose", action="store_true", help="one line per item as it runs")
+
+    clip = sub.add_parser("clip", help="write the reference camera clip (Y4M or MP4 by extension)")
+    clip.add_argument("--out", required=True, metavar="FILE")
+    clip.add_argument("--fps", type=int, default=30)
+    clip.add_argument("--seconds", type=float, default=10.0)
+    clip.add_argument("--size", default="360x640", metavar="WxH")
+
+    analyze = sub.add_parser("analyze", help="measure frame timing in a recording of the reference clip")
+    analyze.add_argument("video")
+    analyze.add_argument("--clip-info", metavar="FILE", help="the clip's .json written by `harness clip`")
+    analyze.add_argument("--json", action="store_true", help="print the full result as JSON")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    extra: list[str] = []
+    if "--" in argv:
+        cut = argv.index("--")
+        argv, extra = argv[:cut], argv[cut + 1:]
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            return _run(args, extra)
+        if args.command == "clip":
+            return _clip(args)
+        return _analyze(args)
+    except ConfigError as exc:
+        print(f"harness: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except AnalysisError as exc:
+        print(f"harness: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except HarnessError as exc:
+        print(f"harness: error: {exc}", file=sys.stderr)
+        return EXIT_INFRA
+
+
+if __name__ == "__main__":
+    sys.exit(main())

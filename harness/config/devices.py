@@ -1,0 +1,377 @@
+"""The devices.yaml schema: the device matrix and the candidate SDKs, as frozen pydantic models.
+
+Every key is described in docs/config.md; loading and cross-checks live in harness.config.matrix.
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, ClassVar, Literal
+from urllib.parse import urlsplit
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from harness.config.errors_fmt import Allowed, fail, mask_credentials, show
+
+Platform = Literal["android", "ios", "web"]
+PLATFORMS: tuple[Platform, ...] = ("android", "ios", "web")
+Tier = Literal["flagship", "mid", "low"]
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
+# Strategy prefixes a locator may use, and the only ones the Chromium driver accepts for web apps.
+LOCATOR_STRATEGIES: tuple[str, ...] = (
+    "css",
+    "xpath",
+    "id",
+    "accessibility_id",
+    "name",
+    "class_name",
+    "android_uiautomator",
+    "ios_predicate",
+    "ios_class_chain",
+)
+WEB_LOCATOR_STRATEGIES: tuple[str, ...] = ("css", "xpath")
+LOCATOR_PLACEHOLDERS: tuple[str, ...] = ("name", "level")
+
+_ID_TEXT = "lowercase letters, digits, '.', '_' and '-', starting with a letter or digit"
+DeviceId = Annotated[str, Field(pattern=ID_PATTERN), Allowed(_ID_TEXT)]
+SdkName = Annotated[str, Field(pattern=ID_PATTERN), Allowed(_ID_TEXT)]
+CandidateId = Annotated[
+    str,
+    Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@+-]*$"),
+    Allowed("letters, digits, '.', '_', '@', '+' and '-' (default: sdk@version)"),
+]
+Version = Annotated[
+    str,
+    Field(pattern=r"^[0-9A-Za-z][0-9A-Za-z._+-]*$"),
+    Allowed('a quoted version string such as "2.0" or "1.4.2-beta"'),
+]
+Text = Annotated[str, Field(min_length=1), Allowed("a non-empty string")]
+KeyName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$"), Allowed("lowercase letters, digits and '_'")]
+ItemName = Annotated[
+    str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"), Allowed("letters, digits, '_', '.' and '-'")
+]
+Port = Annotated[int, Field(ge=1024, le=65535)]
+
+
+@dataclass(frozen=True)
+class Locator:
+    """One parsed locator: `css=#id` -> Locator('css', '#id'); `fill` substitutes `{name}` / `{level}`."""
+
+    strategy: str
+    value: str
+
+    @classmethod
+    def parse(cls, text: str) -> Locator:
+        strategy, _, value = text.partition("=")
+        return cls(strategy, value)
+
+    def fill(self, **values: str | int) -> Locator:
+        return Locator(self.strategy, self.value.format(**values))
+
+    def __str__(self) -> str:
+        return f"{self.strategy}={self.value}"
+
+
+def _check_locator(text: str) -> str:
+    allowed = f"'strategy=value' with strategy one of {', '.join(LOCATOR_STRATEGIES)}"
+    strategy, sep, value = text.partition("=")
+    if not sep or not value:
+        raise fail(f"{show(text)} is not 'strategy=value'", allowed)
+    if strategy not in LOCATOR_STRATEGIES:
+        raise fail(f"unknown locator strategy '{strategy}'", allowed)
+    placeholders = "{" + "}, {".join(LOCATOR_PLACEHOLDERS) + "} (write literal braces as {{ and }})"
+    try:
+        fields = [
+            (name, spec, conv) for _, name, spec, conv in string.Formatter().parse(value) if name is not None
+        ]
+    except ValueError as exc:
+        raise fail(f"{show(text)} has unbalanced braces ({exc})", placeholders) from None
+    for name, spec, conv in fields:
+        if name not in LOCATOR_PLACEHOLDERS or spec or conv:
+            raise fail(f"unknown placeholder '{{{name}}}' in {show(text)}", placeholders)
+    return text
+
+
+LocatorText = Annotated[
+    str, AfterValidator(_check_locator), Allowed("'strategy=value', e.g. \"css=#record\"")
+]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class Viewport(_Model):
+    """CSS pixel size of the emulated screen."""
+
+    width: Annotated[int, Field(ge=200, le=4000)]
+    height: Annotated[int, Field(ge=200, le=4000)]
+
+
+class WebEmulation(_Model):
+    """The Chromium phone profile of a web device."""
+
+    viewport: Viewport
+    pixel_ratio: Annotated[float, Field(ge=0.5, le=5)]
+    user_agent: Text
+    touch: bool = True
+    mobile: bool = True
+    cpu_throttling: Annotated[float, Field(ge=1, le=20)] = 1.0
+
+
+class NativeOptions(_Model):
+    """Android / iOS device keys: which phone, which OS release, and fixed Appium ports."""
+
+    udid: Text | None = None
+    os_version: Annotated[str | None, Allowed('a quoted OS version such as "14" or "17.4"')] = None
+    system_port: Port | None = None  # android (UiAutomator2)
+    wda_local_port: Port | None = None  # ios (XCUITest WebDriverAgent)
+
+
+_NATIVE_ONLY: dict[str, Platform] = {"system_port": "android", "wda_local_port": "ios"}
+
+
+class DeviceTags(_Model):
+    """Labels for selecting and grouping devices in reports; extra tags are strings or booleans."""
+
+    model_config = ConfigDict(extra="allow", frozen=True, strict=True)
+    EXTRA_KEYS_NOTE: ClassVar[str] = "or any other tag with a string or true/false value"
+
+    tier: Tier
+    new: bool = False
+
+    @model_validator(mode="after")
+    def _extra_tags(self) -> DeviceTags:
+        for key, value in (self.model_extra or {}).items():
+            if not key.replace("_", "").replace("-", "").isalnum() or not key[:1].isalpha():
+                raise fail(f"tag name {show(key)} is not allowed", "letters, digits, '_' and '-'", key=key)
+            if not isinstance(value, str | bool):
+                raise fail(
+                    f"expected a string or true/false, got {show(value)}", "a string or true/false", key=key
+                )
+        return self
+
+    def as_dict(self) -> dict[str, str | bool]:
+        """All tags, `tier` and `new` included."""
+        return {"tier": self.tier, "new": self.new, **(self.model_extra or {})}
+
+
+def _check_connection(text: str) -> str:
+    allowed = "local, or the http(s) URL of an Appium server or Selenium Grid, e.g. http://127.0.0.1:4723"
+    if text == "local":
+        return text
+    try:
+        parts = urlsplit(text)
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        port_ok = False
+        parts = urlsplit("")
+    if parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
+        raise fail(f"{show(text)} is not allowed", allowed)
+    return text
+
+
+class Device(_Model):
+    """One device of the matrix: a phone (android/ios) or a Chromium phone profile (web)."""
+
+    id: DeviceId
+    name: Text
+    platform: Platform
+    connection: Annotated[
+        str, AfterValidator(_check_connection), Allowed("local, or an http(s) URL"), Field(repr=False)
+    ] = "local"
+    refresh_hz: Annotated[float, Field(ge=24, le=240)] = 60.0
+    tags: DeviceTags
+    capabilities: Annotated[
+        dict[str, Any], Allowed("a mapping of Appium capability names to values (merged over the harness's)")
+    ] = Field(default_factory=dict)
+    emulation: WebEmulation | None = None
+    native: NativeOptions | None = None
+
+    @model_validator(mode="after")
+    def _platform_keys(self) -> Device:
+        if self.platform == "web" and self.emulation is None:
+            raise fail(
+                "missing required key 'emulation' for a web device",
+                "a mapping with keys viewport, pixel_ratio, user_agent, touch, mobile, cpu_throttling",
+                key="emulation",
+            )
+        if self.platform != "web" and self.emulation is not None:
+            raise fail(
+                f"emulation is only for web devices, this one is {self.platform}",
+                "no emulation key (use native: for android and ios)",
+                key="emulation",
+            )
+        if self.platform == "web" and self.native is not None:
+            raise fail(
+                "native is only for android and ios devices, this one is web",
+                "no native key (use emulation: for web)",
+                key="native",
+            )
+        if self.native is not None:
+            for name, platform in _NATIVE_ONLY.items():
+                if getattr(self.native, name) is not None and self.platform != platform:
+                    keys = ["udid", "os_version", *(k for k, p in _NATIVE_ONLY.items() if p == self.platform)]
+                    raise fail(
+                        f"{name} is an {platform} key, this device is {self.platform}",
+                        ", ".join(keys),
+                        key=f"native.{name}",
+                    )
+        return self
+
+    @property
+    def is_local(self) -> bool:
+        return self.connection == "local"
+
+    @property
+    def connection_masked(self) -> str:
+        """The connection with any password or access key replaced by ***: safe to log and report."""
+        return mask_credentials(self.connection)
+
+
+class WebApp(_Model):
+    url: Annotated[
+        str,
+        Field(pattern=r"^\S+$"),
+        Allowed("a URL, or a path served by the harness's local app server, e.g. glfx/1.0/index.html"),
+    ]
+
+
+class AndroidApp(_Model):
+    package: Annotated[
+        str,
+        Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+$"),
+        Allowed("a Java package name such as com.vendor.demo"),
+    ]
+    apk: Text | None = None
+    activity: Text | None = None
+
+
+class IosApp(_Model):
+    bundle_id: Annotated[
+        str,
+        Field(pattern=r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$"),
+        Allowed("a bundle id such as com.vendor.demo"),
+    ]
+    ipa: Text | None = None
+
+
+class AppSpec(_Model):
+    """The candidate's demo app per platform; at least one."""
+
+    web: WebApp | None = None
+    android: AndroidApp | None = None
+    ios: IosApp | None = None
+
+    @model_validator(mode="after")
+    def _at_least_one(self) -> AppSpec:
+        if self.web is None and self.android is None and self.ios is None:
+            raise fail(
+                "no app for any platform",
+                "at least one of web {url}, android {package, apk, activity}, ios {bundle_id, ipa}",
+            )
+        return self
+
+    def for_platform(self, platform: Platform) -> WebApp | AndroidApp | IosApp | None:
+        app: WebApp | AndroidApp | IosApp | None = getattr(self, platform)
+        return app
+
+    @property
+    def platforms(self) -> tuple[Platform, ...]:
+        return tuple(p for p in PLATFORMS if getattr(self, p) is not None)
+
+
+class FilterSpec(_Model):
+    """The reference 3D LUT (.cube) a filter is expected to apply; resolved next to devices.yaml."""
+
+    lut: Annotated[Path, Allowed("the path of an existing .cube file, relative to the devices file's folder")]
+
+    @field_validator("lut", mode="before")
+    @classmethod
+    def _resolve_lut(cls, value: Any, info: ValidationInfo) -> Path:
+        allowed = "the path of an existing .cube file, relative to the devices file's folder"
+        if isinstance(value, Path):
+            return value
+        if not isinstance(value, str) or not value:
+            raise fail(f"expected a path, got {show(value)}", allowed)
+        if not value.endswith(".cube"):
+            raise fail(f"{show(value)} is not a .cube file", allowed)
+        base_dir = (info.context or {}).get("base_dir")
+        if base_dir is None:
+            return Path(value)
+        path = Path(base_dir) / value
+        if not path.is_file():
+            raise fail(f"file {show(value)} does not exist (looked in {base_dir})", allowed)
+        return path
+
+
+class Candidate(_Model):
+    """One SDK release under test, with its demo app and the locator map of that app's controls."""
+
+    vendor: Text
+    sdk: SdkName
+    version: Version
+    id: CandidateId
+    engine: Text | None = None
+    app: AppSpec
+    locators: dict[KeyName, LocatorText]
+    filters: dict[ItemName, FilterSpec] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_id(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "id" not in data:
+            sdk, version = data.get("sdk"), data.get("version")
+            if isinstance(sdk, str) and isinstance(version, str):
+                return {**data, "id": f"{sdk}@{version}"}
+        return data
+
+    @model_validator(mode="after")
+    def _web_strategies(self) -> Candidate:
+        if self.app.platforms == ("web",):
+            for key, text in self.locators.items():
+                strategy = Locator.parse(text).strategy
+                if strategy not in WEB_LOCATOR_STRATEGIES:
+                    raise fail(
+                        f"strategy '{strategy}' does not work in a web app (the Chromium driver rejects it)",
+                        ", ".join(WEB_LOCATOR_STRATEGIES),
+                        key=f"locators.{key}",
+                    )
+        return self
+
+    @property
+    def label(self) -> str:
+        """`Lumen Labs glfx 2.0`: how reports name the candidate."""
+        return f"{self.vendor} {self.sdk} {self.version}"
+
+    def locator(self, key: str) -> Locator | None:
+        """The parsed locator for `key`, or None when the app has no such control."""
+        text = self.locators.get(key)
+        return Locator.parse(text) if text is not None else None
+
+
+class DevicesFile(_Model):
+    """The whole devices.yaml as written; `x-...` top-level keys only hold YAML anchors and are dropped."""
+
+    EXTRA_KEYS_NOTE: ClassVar[str] = "and keys starting with 'x-' (holders for YAML anchors)"
+
+    devices: Annotated[list[Device], Field(min_length=1), Allowed("a list of at least one device")]
+    candidates: Annotated[list[Candidate], Field(min_length=1), Allowed("a list of at least one candidate")]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_anchor_holders(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if not (isinstance(k, str) and k.startswith("x-"))}
+        return data

@@ -1,0 +1,1 @@
+"""Devices: capabilities per platform and connection, the Appium server lifecycle, sessions."""

@@ -1,0 +1,131 @@
+"""Lifecycle of a local Appium 3 server: start on a free loopback port, wait until ready, log to the run folder,
+stop."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+
+from harness.errors import InfrastructureError
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port that is free on ``host`` right now (the OS picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
+@dataclass
+class AppiumServer:
+    """A local Appium server process; use as a context manager so it stops on failure and Ctrl-C too."""
+
+    project_root: Path
+    log_path: Path
+    port: int = 0
+    host: str = "127.0.0.1"
+    start_timeout_s: float = 60.0
+    _proc: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
+    version: str = field(default="", init=False)
+
+    @property
+    def appium_home(self) -> Path:
+        return self.project_root / ".tools" / "appium-home"
+
+    @property
+    def binary(self) -> Path:
+        return self.project_root / ".tools" / "node_modules" / ".bin" / "appium"
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> AppiumServer:
+        if not self.binary.exists():
+            raise InfrastructureError(
+                f"Appium is not installed at {self.binary}; run `make setup` (scripts/setup.sh) first"
+            )
+        if self.port == 0:
+            self.port = free_port(self.host)
+        elif not port_is_free(self.port, self.host):
+            raise InfrastructureError(f"cannot start Appium: port {self.host}:{self.port} is already taken")
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        env = dict(os.environ)
+        env["APPIUM_HOME"] = str(self.appium_home)
+        env["APPIUM_SKIP_CHROMEDRIVER_INSTALL"] = "1"
+        cmd = [
+            str(self.binary), "server",
+            "--address", self.host, "--port", str(self.port),
+            "--log", str(self.log_path), "--log-no-colors", "--log-timestamp",
+            "--local-timezone", "--log-level", "info:debug",
+        ]
+        with (self.log_path.parent / "appium.stdout.log").open("ab") as out:
+            self._proc = subprocess.Popen(
+                cmd, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True
+            )
+        deadline = time.monotonic() + self.start_timeout_s
+        while time.monotonic() < deadline:
+            if self._proc.poll() is not None:
+                raise InfrastructureError(
+                    f"Appium server exited during start-up with code {self._proc.returncode}; "
+                    f"see {self.log_path} and {self.log_path.parent / 'appium.stdout.log'}"
+                )
+            status = self.status()
+            if status is not None:
+                value = status.get("value")
+                build = value.get("build", {}) if isinstance(value, dict) else {}
+                self.version = str(build.get("version", ""))
+                return self
+            time.sleep(0.2)
+        self.stop()
+        raise InfrastructureError(
+            f"Appium server did not answer /status within {self.start_timeout_s:.0f} s; see {self.log_path}"
+        )
+
+    def status(self) -> dict[str, object] | None:
+        try:
+            with urllib.request.urlopen(f"{self.url}/status", timeout=2) as resp:
+                data: dict[str, object] = json.loads(resp.read().decode())
+                return data
+        except (urllib.error.URLError, ConnectionError, TimeoutError, json.JSONDecodeError):
+            return None
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None or proc.poll() is not None:
+            return
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=5)
+
+    def __enter__(self) -> AppiumServer:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()

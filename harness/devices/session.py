@@ -1,0 +1,187 @@
+"""One Appium session on one device: open it from capabilities, find controls through the locator map, close it.
+
+Web sessions add Chrome DevTools commands (CPU throttling, the capture probe injected before the app's scripts);
+native sessions use Appium's app-management and screen-recording commands. Errors are sorted: a session or server
+that fails is an InfrastructureError, an app that crashes or lacks a control is an SdkDefectError.
+"""
+
+from __future__ import annotations
+
+import time
+import urllib.error
+from dataclasses import dataclass, field
+from typing import Any
+
+from appium import webdriver
+from appium.options.common import AppiumOptions
+from appium.webdriver.common.appiumby import AppiumBy
+from selenium.common.exceptions import (
+    InvalidSessionIdException,
+    NoSuchElementException,
+    TimeoutException,
+    WebDriverException,
+)
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.ui import WebDriverWait
+
+from harness.errors import ConfigError, InfrastructureError, SdkDefectError
+
+STRATEGIES: dict[str, str] = {
+    "css": AppiumBy.CSS_SELECTOR,
+    "xpath": AppiumBy.XPATH,
+    "id": AppiumBy.ID,
+    "accessibility_id": AppiumBy.ACCESSIBILITY_ID,
+    "name": AppiumBy.NAME,
+    "class_name": AppiumBy.CLASS_NAME,
+    "android_uiautomator": AppiumBy.ANDROID_UIAUTOMATOR,
+    "ios_predicate": AppiumBy.IOS_PREDICATE,
+    "ios_class_chain": AppiumBy.IOS_CLASS_CHAIN,
+}
+
+# Messages of a WebDriver error that mean the app's process died, not the infrastructure.
+_CRASH_MARKERS = ("tab crashed", "target crashed", "renderer crashed", "page crash", "target frame detached",
+                  "instrumentation process is not running", "application is not running")
+
+
+def split_locator(locator: str) -> tuple[str, str]:
+    """`css=#id` -> (AppiumBy strategy, value)."""
+    strategy, sep, value = locator.partition("=")
+    if not sep or strategy not in STRATEGIES:
+        raise ConfigError(f"locator {locator!r} must be STRATEGY=VALUE; allowed strategies: {', '.join(STRATEGIES)}")
+    return STRATEGIES[strategy], value
+
+
+def is_crash(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return any(marker in text for marker in _CRASH_MARKERS)
+
+
+@dataclass
+class DeviceSession:
+    """A live WebDriver session plus the locator map of the candidate app it drives."""
+
+    server_url: str
+    capabilities: dict[str, Any]
+    locators: dict[str, str]
+    platform: str
+    label: str
+    driver: Any = field(default=None, init=False, repr=False)
+    created_s: float = field(default=0.0, init=False)
+
+    def open(self) -> DeviceSession:
+        options = AppiumOptions()
+        options.load_capabilities(self.capabilities)
+        started = time.monotonic()
+        try:
+            self.driver = webdriver.Remote(self.server_url, options=options)
+        except (WebDriverException, urllib.error.URLError, ConnectionError, OSError) as exc:
+            raise InfrastructureError(
+                f"[infrastructure] session not created on {self.label} via {self.server_url}: "
+                f"{_first_line(exc)}"
+            ) from exc
+        self.created_s = time.monotonic() - started
+        if self.platform == "web":
+            self.driver.command_executor.add_command(
+                "executeCdp", "POST", "/session/$sessionId/goog/cdp/execute"
+            )
+        return self
+
+    # --- web only --------------------------------------------------------------------------------------------
+    def cdp(self, cmd: str, params: dict[str, Any] | None = None) -> Any:
+        result = self.call(lambda: self.driver.execute("executeCdp", {"cmd": cmd, "params": params or {}}))
+        return result.get("value") if isinstance(result, dict) else result
+
+    def script(self, source: str, *args: Any) -> Any:
+        return self.call(lambda: self.driver.execute_script(source, *args))
+
+    def async_script(self, source: str, *args: Any, timeout_s: float = 30.0) -> Any:
+        self.driver.set_script_timeout(timeout_s)
+        return self.call(lambda: self.driver.execute_async_script(source, *args))
+
+    # --- controls ----------------------------------------------------------------------------------------------
+    def locator(self, key: str, **values: object) -> tuple[str, str]:
+        if key not in self.locators:
+            raise SdkDefectError(f"[sdk] the locator map has no '{key}' for {self.label}")
+        return split_locator(self.locators[key].format(**values))
+
+    def has(self, key: str) -> bool:
+        return key in self.locators
+
+    def find(self, key: str, *, timeout_s: float = 5.0, visible: bool = True, **values: Any) -> WebElement:
+        by, value = self.locator(key, **values)
+
+        def present(drv: Any) -> Any:
+            elements = drv.find_elements(by, value)
+            for el in elements:
+                if not visible or el.is_displayed():
+                    return el
+            return False
+
+        try:
+            element: WebElement = self.call(lambda: WebDriverWait(self.driver, timeout_s, 0.1).until(present))
+        except TimeoutException as exc:
+            raise SdkDefectError(
+                f"[sdk] control '{key}' ({self.locators[key].format(**values)}) not found"
+                f"{' visible' if visible else ''} within {timeout_s:g} s on {self.label}"
+            ) from exc
+        return element
+
+    def visible(self, key: str, **values: object) -> bool:
+        by, value = self.locator(key, **values)
+        elements = self.call(lambda: self.driver.find_elements(by, value))
+        return any(self.call(el.is_displayed) for el in elements)
+
+    def tap(self, key: str, **values: Any) -> None:
+        element = self.find(key, **values)
+        self.call(element.click)
+
+    def set_slider(self, key: str, level: int) -> None:
+        element = self.find(key)
+        if self.platform == "web":
+            self.script(
+                "const el = arguments[0]; el.focus(); el.value = String(arguments[1]);"
+                "el.dispatchEvent(new Event('input', {bubbles: true}));"
+                "el.dispatchEvent(new Event('change', {bubbles: true}));",
+                element, level,
+            )
+        else:
+            self.call(lambda: element.send_keys(str(level)))
+
+    def text(self, key: str) -> str:
+        element = self.find(key, visible=False, timeout_s=2.0)
+        if self.platform == "web":
+            return str(self.script("return arguments[0].textContent || '';", element))
+        return str(self.call(lambda: element.text))
+
+    # --- error sorting -----------------------------------------------------------------------------------------
+    def call(self, fn: Any) -> Any:
+        """Run one WebDriver call, turning transport failures and app crashes into the harness's errors."""
+        try:
+            return fn()
+        except (NoSuchElementException, TimeoutException):
+            raise
+        except InvalidSessionIdException as exc:
+            raise InfrastructureError(f"[infrastructure] session lost on {self.label}: {_first_line(exc)}") from exc
+        except WebDriverException as exc:
+            if is_crash(exc):
+                raise SdkDefectError(f"[sdk] the app crashed on {self.label}: {_first_line(exc)}") from exc
+            raise
+        except (urllib.error.URLError, ConnectionError) as exc:
+            raise InfrastructureError(
+                f"[infrastructure] Appium server at {self.server_url} unreachable: {_first_line(exc)}"
+            ) from exc
+
+    def quit(self) -> None:
+        driver, self.driver = self.driver, None
+        if driver is None:
+            return
+        try:
+            driver.quit()
+        except (WebDriverException, urllib.error.URLError, ConnectionError, OSError):
+            # The session is gone either way; the server log keeps the details.
+            return
+
+
+def _first_line(exc: BaseException) -> str:
+    text = getattr(exc, "msg", None) or str(exc)
+    return str(text).strip().splitlines()[0] if str(text).strip() else type(exc).__name__

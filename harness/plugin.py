@@ -1,0 +1,160 @@
+"""The pytest plugin: options, collection of scenarios/*.yaml into device x candidate items, and the run's hooks.
+
+Each scenario x device x candidate is one test item with a readable id such as `filter-warm[pixel7-glfx@2.0]`.
+The plugin stays inert unless a run is asked for (`--devices`, or scenario files on the command line), so it does
+not touch other pytest sessions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.config import load_config, load_scenarios, validate_matrix
+from harness.errors import ConfigError, HarnessError
+from harness.paths import project_root
+from harness.run import Run, new_run_id
+
+RUN_KEY = pytest.StashKey[Run]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("sdk-harness", "short-video SDK matrix runs")
+    group.addoption("--devices", metavar="FILE", default=None,
+                    help="devices.yaml with the device matrix and candidate SDKs (turns the matrix run on)")
+    group.addoption("--scenarios", metavar="DIR", default=None, help="folder of scenario files (default: scenarios)")
+    group.addoption("--device", metavar="ID", action="append", default=[], help="run only this device (repeatable)")
+    group.addoption("--candidate", metavar="ID", action="append", default=[],
+                    help="run only this candidate, e.g. glfx@2.0 (repeatable)")
+    group.addoption("--scenario", metavar="NAME", action="append", default=[],
+                    help="run only this scenario (repeatable)")
+    group.addoption("--run-dir", metavar="DIR", default=None, help="write this run's output here "
+                    "(default: reports/<run-id>)")
+    group.addoption("--report-name", metavar="TEXT", default="Short-video SDK matrix", help="title of the report")
+    group.addoption("--no-report", action="store_true", default=False, help="skip generating the Allure report")
+
+
+def _scenario_dir(config: pytest.Config) -> Path:
+    opt = config.getoption("scenarios")
+    return Path(opt).resolve() if opt else (config.rootpath / "scenarios").resolve()
+
+
+def _wants_run(config: pytest.Config) -> bool:
+    if config.getoption("devices"):
+        return True
+    sdir = _scenario_dir(config)
+    for arg in config.args:
+        path = Path(arg.split("::")[0]).resolve()
+        if path == sdir or sdir in path.parents:
+            return True
+    return False
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    if not _wants_run(config):
+        return
+    devices_file = Path(config.getoption("devices") or (config.rootpath / "devices.yaml")).resolve()
+    try:
+        matrix = load_config(devices_file)
+        scenarios = load_scenarios(_scenario_dir(config), names=config.getoption("scenario") or None)
+        devices, candidates = matrix.select(config.getoption("device") or None,
+                                            config.getoption("candidate") or None)
+        validate_matrix(matrix, scenarios, devices=devices, candidates=candidates)
+    except ConfigError as exc:
+        raise pytest.UsageError(str(exc)) from exc
+    run_id = new_run_id()
+    run_dir = Path(config.getoption("run_dir") or (project_root() / "reports" / run_id)).resolve()
+    run = Run(run_id=run_id, run_dir=run_dir, config=matrix, scenarios=scenarios, devices=devices,
+              candidates=candidates)
+    config.stash[RUN_KEY] = run
+    if not getattr(config.option, "allure_report_dir", None):
+        config.option.allure_report_dir = str(run.results_dir)
+        config.option.clean_alluredir = False
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    run = parent.config.stash.get(RUN_KEY, None)
+    if run is None or file_path.suffix not in (".yaml", ".yml"):
+        return None
+    if file_path.resolve().parent != _scenario_dir(parent.config):
+        return None
+    return ScenarioFile.from_parent(parent, path=file_path)
+
+
+class ScenarioFile(pytest.File):
+    """A scenario file: one item per selected device x candidate."""
+
+    def collect(self) -> Iterator[pytest.Item]:
+        run = self.config.stash[RUN_KEY]
+        for scenario in run.scenarios:
+            if Path(scenario.source).resolve() != self.path.resolve():
+                continue
+            for device in run.devices:
+                for candidate in run.candidates:
+                    if not _runs_on(candidate, device):
+                        continue
+                    yield ScenarioItem.from_parent(
+                        self, name=f"{scenario.name}[{device.id}-{candidate.id}]",
+                        scenario=scenario, device=device, candidate=candidate,
+                    )
+
+
+def _runs_on(candidate: Any, device: Any) -> bool:
+    return getattr(candidate.app, device.platform, None) is not None
+
+
+class ScenarioItem(pytest.Item):
+    """One cell of the matrix: a scenario on one device with one candidate SDK."""
+
+    def __init__(self, *, scenario: Any, device: Any, candidate: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.scenario = scenario
+        self.device = device
+        self.candidate = candidate
+        for tag in getattr(scenario, "tags", []) or []:
+            self.add_marker(tag)
+
+    def runtest(self) -> None:
+        from harness.scenario.item import run_item  # imported late: keeps plain pytest sessions light
+
+        run_item(self.config.stash[RUN_KEY], self)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, HarnessError | AssertionError):
+            return f"{type(excinfo.value).__name__}: {excinfo.value}"
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, None, self.name
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    run = session.config.stash.get(RUN_KEY, None)
+    if run is None:
+        return
+    run.stop()
+    if not session.config.getoption("no_report"):
+        from harness.report.finish import finish_run
+
+        run.report_path = finish_run(run, report_name=session.config.getoption("report_name"))
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    run = config.stash.get(RUN_KEY, None)
+    if run is None:
+        return
+    from harness.report.summary import format_summary
+
+    terminalreporter.write_sep("=", "SDK matrix")
+    terminalreporter.write_line(format_summary(run.writer.records))
+    terminalreporter.write_line(f"results: {run.run_dir / 'results.json'}")
+    report = getattr(run, "report_path", None)
+    if report:
+        terminalreporter.write_line(f"report:  {report}")
+    elif getattr(run, "report_error", None):
+        terminalreporter.write_line(f"report not generated: {run.report_error}")
+

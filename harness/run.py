@@ -1,0 +1,119 @@
+"""One run of the matrix: its folder, its shared services (Appium server, app server, camera clip) and its results.
+
+Services start when the first item needs them and stop at the end of the run, on failure and on Ctrl-C too.
+Every finished item is written to results.jsonl/results.json at once, so nothing taken is lost if the run dies.
+"""
+
+from __future__ import annotations
+
+import atexit
+import datetime as dt
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.appserver import AppServer
+from harness.capture.clip import ClipSpec, ensure_clip
+from harness.devices.appium_server import AppiumServer, free_port
+from harness.errors import InfrastructureError
+from harness.paths import apps_dir, cache_dir, project_root
+from harness.report.results import ResultsWriter
+from harness.scenario.runner import RunServices
+
+
+def new_run_id(now: dt.datetime | None = None) -> str:
+    now = now or dt.datetime.now(dt.UTC)
+    return now.strftime("%Y%m%d-%H%M%S")
+
+
+@dataclass
+class Run:
+    """The state of one matrix run, shared by all its items."""
+
+    run_id: str
+    run_dir: Path
+    config: Any
+    scenarios: list[Any]
+    devices: Sequence[Any]
+    candidates: Sequence[Any]
+    clip_spec: ClipSpec = field(default_factory=ClipSpec)
+    writer: ResultsWriter = field(init=False)
+    appium: AppiumServer | None = field(default=None, init=False)
+    app_server: AppServer | None = field(default=None, init=False)
+    _appium_error: InfrastructureError | None = field(default=None, init=False)
+    _clip_path: Path | None = field(default=None, init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    appium_version: str = field(default="", init=False)
+    report_path: Path | None = field(default=None, init=False)
+    report_error: str | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        for sub in ("allure-results", "logs", "items"):
+            (self.run_dir / sub).mkdir(parents=True, exist_ok=True)
+        self.writer = ResultsWriter(self.run_dir)
+        atexit.register(self.stop)
+
+    @property
+    def results_dir(self) -> Path:
+        return self.run_dir / "allure-results"
+
+    @property
+    def total_items(self) -> int:
+        return len(self.scenarios) * len(self.devices) * len(self.candidates)
+
+    # --- services ---------------------------------------------------------------------------------------------
+    def appium_url(self) -> str:
+        with self._lock:
+            if self._appium_error is not None:
+                raise self._appium_error
+            if self.appium is not None and self.appium.status() is None:
+                # The server died under us: start a fresh one rather than failing every item left.
+                self.appium.stop()
+                self.appium = None
+            if self.appium is None:
+                server = AppiumServer(project_root=project_root(), log_path=self.run_dir / "logs" / "appium.log")
+                try:
+                    self.appium = server.start()
+                    self.appium_version = self.appium.version
+                except InfrastructureError as exc:
+                    self._appium_error = exc
+                    raise
+            return self.appium.url
+
+    def server_url_for(self, device: Any) -> str:
+        connection = str(device.connection)
+        if connection == "local":
+            return self.appium_url()
+        return connection
+
+    def app_base_url(self) -> str:
+        with self._lock:
+            if self.app_server is None:
+                self.app_server = AppServer(apps_dir()).start()
+            return self.app_server.base_url
+
+    def clip_path(self) -> Path:
+        with self._lock:
+            if self._clip_path is None:
+                self._clip_path = ensure_clip(self.clip_spec, cache_dir() / "clips")
+            return self._clip_path
+
+    def services(self) -> RunServices:
+        return RunServices(
+            server_url_for=self.server_url_for,
+            app_base_url=self.app_base_url(),
+            clip_spec=self.clip_spec,
+            clip_path=self.clip_path(),
+            free_port=free_port,
+            project_root=project_root(),
+        )
+
+    def stop(self) -> None:
+        if self.appium is not None:
+            self.appium.stop()
+            self.appium = None
+        if self.app_server is not None:
+            self.app_server.stop()
+            self.app_server = None

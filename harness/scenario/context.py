@@ -1,0 +1,52 @@
+"""What one test item works with: the run's shared services and the item's own plan, state and outcome."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+
+class StepReporter(Protocol):
+    """Where the runner reports steps and evidence (Allure in a run, a list in unit tests)."""
+
+    def step(self, title: str) -> contextlib.AbstractContextManager[Any]: ...
+
+    def attach(self, path: Path, name: str) -> None: ...
+
+
+class NullReporter:
+    """A reporter that keeps titles and attachments in lists."""
+
+    def __init__(self) -> None:
+        self.steps: list[str] = []
+        self.attachments: list[tuple[Path, str]] = []
+
+    @contextlib.contextmanager
+    def step(self, title: str) -> Iterator[None]:
+        self.steps.append(title)
+        yield
+
+    def attach(self, path: Path, name: str) -> None:
+        self.attachments.append((path, name))
+
+
+@dataclass
+class AppState:
+    """What the scenario has asked the app to do so far: the expected look of the output."""
+
+    filter: str = "none"
+    beauty: int = 0
+    effect: str = "none"
+
+
+@dataclass
+class Outcome:
+    """Everything an item measured and kept, filled in as the steps run (so a failure keeps what was taken)."""
+
+    metrics: dict[str, float] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
+    attachments: list[Path] = field(default_factory=list)
+    checks: list[dict[str, Any]] = field(default_factory=list)

@@ -1,0 +1,111 @@
+"""Runs one matrix cell for the pytest plugin: label it, run the scenario, judge the expectations, and write the
+record at once (also when the item fails or breaks), with its evidence attached."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import allure
+
+from harness.report.allure_meta import allure_item_labels, attach_file, attach_metrics
+from harness.report.results import CheckRecord, ItemRecord, Status, error_info, utc_now_iso
+from harness.scenario.context import Outcome
+from harness.scenario.runner import ScenarioRunner
+
+
+class AllureSteps:
+    """StepReporter backed by Allure: each scenario step is an Allure step, files become attachments."""
+
+    @contextlib.contextmanager
+    def step(self, title: str) -> Iterator[None]:
+        with allure.step(title):
+            yield
+
+    def attach(self, path: Path, name: str) -> None:
+        attach_file(path, name)
+
+
+def safe_name(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9@._-]+", "_", name).strip("_")
+
+
+def judge(scenario: Any, metrics: dict[str, float]) -> list[CheckRecord]:
+    """The scenario's expectations against the measured metrics; a metric not measured fails its check."""
+    checks = []
+    for metric, threshold in scenario.expect.items():
+        value = metrics.get(metric)
+        ok = value is not None and threshold.check(value)
+        checks.append(CheckRecord(name=f"expect {metric}", metric=metric,
+                                  value=float("nan") if value is None else float(value),
+                                  threshold=threshold.describe(), verdict="pass" if ok else "fail",
+                                  unit=_unit(metric)))
+    return checks
+
+
+def _unit(metric: str) -> str:
+    from harness.report.allure_meta import metric_unit
+
+    return metric_unit(metric)
+
+
+def run_item(run: Any, item: Any) -> None:
+    device, candidate, scenario = item.device, item.candidate, item.scenario
+    item_dir = run.run_dir / "items" / safe_name(item.name)
+    started_at, started = utc_now_iso(), time.monotonic()
+    allure_item_labels(scenario=scenario.name, scenario_kind=scenario.kind, device=device.id,
+                       platform=device.platform, sdk=candidate.sdk, version=candidate.version,
+                       tags=_tags(device), device_name=device.name)
+    allure.dynamic.title(item.name)
+    if scenario.description:
+        allure.dynamic.description(scenario.description)
+    outcome = Outcome()
+    status: Status = "passed"
+    error: dict[str, str] | None = None
+    checks: list[CheckRecord] = []
+    try:
+        runner = ScenarioRunner(services=run.services(), device=device, candidate=candidate, scenario=scenario,
+                                item_dir=item_dir, reporter=AllureSteps())
+        outcome = runner.outcome
+        runner.run()
+        checks = judge(scenario, outcome.metrics)
+        failed = [c for c in checks if c.verdict == "fail"]
+        if failed:
+            raise AssertionError("[expectation] " + "; ".join(
+                f"{c.metric} = {'not measured' if c.value != c.value else f'{c.value:g}'} (expected {c.threshold})"
+                for c in failed))
+    except BaseException as exc:
+        # KeyboardInterrupt and the like are not Exceptions: the item is broken, what it took is kept.
+        status = "failed" if isinstance(exc, AssertionError) else "broken"
+        error = error_info(exc)
+        raise
+    finally:
+        record = ItemRecord(
+            run_id=run.run_id, item_id=item.nodeid, name=item.name, scenario=scenario.name,
+            device=device.id, device_name=device.name, platform=device.platform, tags=_tags(device),
+            candidate=candidate.id, vendor=candidate.vendor, sdk=candidate.sdk, version=candidate.version,
+            status=status, metrics=dict(outcome.metrics), checks=checks + [CheckRecord(**c) for c in outcome.checks],
+            error=error, started_at=started_at, duration_s=round(time.monotonic() - started, 3),
+            attachments=[str(p.relative_to(run.run_dir)) for p in outcome.attachments if p.exists()],
+        )
+        _write_details(item_dir, outcome)
+        run.writer.add(record)
+        attach_metrics(outcome.metrics)
+
+
+def _tags(device: Any) -> dict[str, str | bool]:
+    tags = device.tags.model_dump() if hasattr(device.tags, "model_dump") else dict(device.tags)
+    return {str(k): v if isinstance(v, bool) else str(v) for k, v in tags.items()}
+
+
+def _write_details(item_dir: Path, outcome: Outcome) -> None:
+    item_dir.mkdir(parents=True, exist_ok=True)
+    (item_dir / "details.json").write_text(
+        json.dumps({"metrics": outcome.metrics, "details": outcome.details}, indent=1, default=str),
+        encoding="utf-8",
+    )

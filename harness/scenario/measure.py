@@ -1,0 +1,203 @@
+"""Visual measurements on what the app showed: key frames from a capture and the app's own recordings.
+
+Every output frame names its source frame through the index code, so each check compares exact frame pairs: the
+output against the same source frame (regenerated from the clip), the filter's own LUT applied to it, its known face
+box and skin. Each check becomes a metric (units in the name), a check record, and evidence where it fails.
+"""
+
+from __future__ import annotations
+
+import base64
+import statistics
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import cv2
+import numpy as np
+
+from harness.analyze import decode_timeline
+from harness.capture.clip import ClipSpec, face_box, render_frame, skin_mask
+from harness.errors import SdkDefectError
+from harness.metrics import beauty, sticker, visual
+from harness.metrics.frames import analyze_timeline
+from harness.metrics.indexcode import band_top, decode_index, to_clip_frame
+from harness.metrics.lut import Lut3D, apply_lut, load_cube
+from harness.metrics.visual_common import CheckResult
+
+if TYPE_CHECKING:
+    from harness.scenario.runner import ScenarioRunner
+
+_LUTS: dict[Path, Lut3D] = {}
+
+
+def _lut(path: Path) -> Lut3D:
+    if path not in _LUTS:
+        _LUTS[path] = load_cube(path)
+    return _LUTS[path]
+
+
+def save_rgb(path: Path, rgb: np.ndarray, *, quality: int | None = None) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    params = [cv2.IMWRITE_JPEG_QUALITY, quality] if quality is not None else []
+    cv2.imwrite(str(path), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), params)
+    return path
+
+
+# Detectors of defects: when one fires, the item fails as an SDK defect. `any`: one key frame is enough (a black
+# flash is a defect); `majority`: more than half of the key frames (a sticker may blink out for one frame).
+DETECTORS: dict[str, str] = {
+    "black_frame_luma_p99": "any",
+    "green_frame_share": "any",
+    "filter_applied_delta_e": "majority",
+    "beauty_smoothing_ratio": "majority",
+    "effect_changed_share": "majority",
+}
+
+
+class KeyFrameJudge:
+    """Collects per-key-frame check results and folds them into metrics, check records and defects.
+
+    Every result becomes a metric (the mean over key frames). Detectors also become check records, and a fired
+    detector is a defect; the other results are quality measures, judged by the scenario's `expect` thresholds.
+    """
+
+    def __init__(self, runner: ScenarioRunner) -> None:
+        self.runner = runner
+        self.results: dict[str, list[CheckResult]] = {}
+
+    def add(self, metric: str, result: CheckResult) -> None:
+        self.results.setdefault(metric, []).append(result)
+
+    def finish(self) -> list[str]:
+        """Writes metrics, checks and evidence; returns one line per fired detector."""
+        outcome = self.runner.outcome
+        defects: list[str] = []
+        for metric, results in self.results.items():
+            value = float(statistics.fmean(r.value for r in results))
+            outcome.metrics[metric] = round(value, 4)
+            failed = [r for r in results if not r.passed]
+            rule = DETECTORS.get(metric)
+            if rule is None:
+                continue
+            fired = bool(failed) if rule == "any" else len(failed) * 2 > len(results)
+            shown = failed[0] if failed else results[0]
+            outcome.checks.append({
+                "name": f"visual {shown.name}", "metric": metric, "value": round(value, 4),
+                "threshold": shown.threshold, "verdict": "fail" if fired else "pass", "unit": shown.unit,
+            })
+            if fired:
+                defects.append(f"{shown.name} on {len(failed)} of {len(results)} key frames "
+                               f"({metric} = {value:.4g}, pass if {shown.threshold})")
+            evidence = failed[0].evidence if failed else None
+            if evidence is not None:
+                path = save_rgb(self.runner.item_dir / f"evidence_{metric}.jpg", evidence, quality=90)
+                outcome.attachments.append(path)
+                self.runner.reporter.attach(path, f"evidence: {metric}")
+        return defects
+
+
+def key_frame_checks(runner: ScenarioRunner, key_frames: Sequence[tuple[float, np.ndarray]]) -> None:
+    """Checks each key frame against its own source frame, for what the scenario has switched on."""
+    spec: ClipSpec = runner.services.clip_spec
+    state = runner.state
+    judge = KeyFrameJudge(runner)
+    seen: list[int] = []
+    positions: list[tuple[float, float] | None] = []
+    region = (0, 0, spec.width, band_top(spec.height))  # everything but the index-code band
+    for n, (_t, frame) in enumerate(key_frames, start=1):
+        if n == 1:
+            shot = save_rgb(runner.item_dir / "key_frame_1.png", frame)
+            runner.outcome.attachments.append(shot)
+            jpg = save_rgb(runner.item_dir / "key_frame_1.jpg", frame, quality=88)
+            runner.reporter.attach(jpg, "key frame (output)")
+        judge.add("black_frame_luma_p99", visual.black_frame(frame))
+        judge.add("green_frame_share", visual.green_frame(frame))
+        found = decode_index(frame, spec=spec)
+        if found is None:
+            continue
+        seen.append(found.index)
+        output = to_clip_frame(frame, found, width=spec.width, height=spec.height)
+        source = render_frame(spec, found.index)
+        base = source
+        lut_spec = runner.candidate.filters.get(state.filter) if state.filter != "none" else None
+        if lut_spec is not None:
+            base = apply_lut(source, _lut(Path(lut_spec.lut)))
+        if state.filter != "none" and state.beauty == 0 and state.effect == "none":
+            judge.add("filter_applied_delta_e", visual.filter_applied(output, source, region=region))
+            if lut_spec is not None:
+                judge.add("filter_delta_e", visual.filter_fidelity(output, base, region=region))
+        if state.beauty > 0 and state.effect == "none":
+            box = face_box(spec, found.index)
+            skin = skin_mask(spec, found.index)
+            judge.add("beauty_smoothing_ratio", beauty.skin_smoothing_ratio(output, base, face_box=box,
+                                                                            skin_mask=skin))
+            judge.add("beauty_whitening_dl", beauty.whitening_delta_l(output, base, skin_mask=skin))
+            judge.add("beauty_detail_ratio", beauty.detail_preserved(output, base,
+                                                                     regions=beauty.face_regions(box)))
+        if state.effect != "none":
+            box = face_box(spec, found.index)
+            result = sticker.sticker_presence(output, base, face_box=box)
+            judge.add("effect_changed_share", result)
+            dx, dy = result.detail.get("centroid_dx"), result.detail.get("centroid_dy")
+            positions.append(None if dx is None or dy is None else (float(dx), float(dy)))
+    if positions and any(p is not None for p in positions):
+        judge.add("effect_jitter", sticker.sticker_jitter(positions))
+        valid = [p for p in positions if p is not None]
+        runner.outcome.metrics["effect_offset_x_face"] = round(statistics.fmean(p[0] for p in valid), 4)
+        runner.outcome.metrics["effect_offset_y_face"] = round(statistics.fmean(p[1] for p in valid), 4)
+    defects = judge.finish()
+    runner.outcome.metrics["key_frames_decoded"] = float(len(seen))
+    runner.outcome.details["key_frame_indices"] = seen
+    if key_frames and not seen:
+        defects.append(f"none of {len(key_frames)} key frames shows the camera image (index code unreadable)")
+    if defects:
+        raise SdkDefectError(f"[sdk] visual defect on {runner.label}: " + "; ".join(defects))
+
+
+def fetch_and_measure_recording(runner: ScenarioRunner) -> None:
+    """Fetches the clip the app recorded (its recording_result control) and measures what it holds."""
+    session = runner._session()
+    element = session.find("recording_result", timeout_s=10.0, visible=False)
+    src = ""
+    for _ in range(50):
+        src = str(session.script("return arguments[0].currentSrc || arguments[0].src || '';", element))
+        if src:
+            break
+        time.sleep(0.1)
+    if not src:
+        raise SdkDefectError(f"[sdk] the app showed no recorded clip after stop_recording on {runner.label}")
+    data = session.async_script(
+        "const done = arguments[arguments.length - 1];"
+        "fetch(arguments[0]).then(r => r.blob()).then(b => { const f = new FileReader();"
+        " f.onload = () => done(String(f.result).split(',')[1] || ''); f.readAsDataURL(b); })"
+        ".catch(e => done('ERROR ' + e));",
+        src, timeout_s=30.0,
+    )
+    if not data or str(data).startswith("ERROR"):
+        raise SdkDefectError(f"[sdk] the recorded clip could not be read on {runner.label}: {data}")
+    path = runner.item_dir / "recording.webm"
+    path.write_bytes(base64.b64decode(data))
+    runner.outcome.attachments.append(path)
+    runner.reporter.attach(path, "the app's own recording (WebM)")
+    app_duration = session.script("return Number(arguments[0].dataset.durationMs || -1);", element)
+    if isinstance(app_duration, int | float) and app_duration >= 0:
+        runner.outcome.metrics["app_recording_duration_ms"] = float(app_duration)
+    measure_recording_file(runner, path)
+
+
+def measure_recording_file(runner: Any, path: Path) -> None:
+    spec: ClipSpec = runner.services.clip_spec
+    t_ms, indices = decode_timeline(path, spec)
+    m = runner.outcome.metrics
+    m["recording_frames"] = float(len(t_ms))
+    decoded = [i for i in indices if i is not None]
+    if len(t_ms) < 2 or not decoded:
+        raise SdkDefectError(f"[sdk] the recorded clip on {runner.label} holds {len(t_ms)} frames, "
+                             f"{len(decoded)} showing the camera image")
+    timing = analyze_timeline(t_ms, indices, source_fps=float(spec.fps), clip_frames=spec.frames).to_dict()
+    interval = (t_ms[-1] - t_ms[0]) / (len(t_ms) - 1)
+    m["recording_duration_ms"] = round(t_ms[-1] - t_ms[0] + interval, 1)
+    m["recording_content_fps"] = round(float(timing["content_fps"]), 2)
+    m["recording_dropped_frames"] = float(timing["dropped_frames"])

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Installs what the harness needs, pinned and idempotently: Debian packages (Chromium, chromedriver, ffmpeg),
+# Appium 3 + its Chromium driver + Allure 3 from npm into .tools/ (git-ignored), and a Python venv in .venv/.
+# A second run checks each part in well under a second and installs nothing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+APPIUM_VERSION=3.8.0
+CHROMIUM_DRIVER_VERSION=3.1.1
+ALLURE_VERSION=3.18.0
+PYTHON=${PYTHON:-python3}
+
+log() { printf '[setup] %s\n' "$*"; }
+
+# --- Debian packages ---------------------------------------------------------------------------------------
+need_apt=()
+for pkg in chromium chromium-driver ffmpeg; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need_apt+=("$pkg")
+done
+if [ ${#need_apt[@]} -gt 0 ]; then
+  log "installing Debian packages: ${need_apt[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+
+# --- npm: Appium 3, its Chromium driver, Allure 3 ------------------------------------------------------------
+export APPIUM_HOME="$ROOT/.tools/appium-home"
+export APPIUM_SKIP_CHROMEDRIVER_INSTALL=1
+pkg_version() { node -p "require('$1/package.json').version" 2>/dev/null || true; }
+if [ "$(pkg_version "$ROOT/.tools/node_modules/appium")" != "$APPIUM_VERSION" ] \
+   || [ "$(pkg_version "$ROOT/.tools/node_modules/allure")" != "$ALLURE_VERSION" ]; then
+  log "installing appium@$APPIUM_VERSION and allure@$ALLURE_VERSION into .tools/"
+  mkdir -p .tools
+  [ -f .tools/package.json ] || echo '{"name":"harness-tools","private":true}' > .tools/package.json
+  npm install --prefix .tools --no-audit --no-fund --loglevel=error \
+    "appium@$APPIUM_VERSION" "allure@$ALLURE_VERSION"
+fi
+if [ "$(pkg_version "$APPIUM_HOME/node_modules/appium-chromium-driver")" != "$CHROMIUM_DRIVER_VERSION" ]; then
+  log "installing appium-chromium-driver@$CHROMIUM_DRIVER_VERSION into $APPIUM_HOME"
+  mkdir -p "$APPIUM_HOME"
+  if [ -d "$APPIUM_HOME/node_modules/appium-chromium-driver" ]; then
+    .tools/node_modules/.bin/appium driver uninstall chromium >/dev/null 2>&1 || true
+  fi
+  .tools/node_modules/.bin/appium driver install --source=npm "appium-chromium-driver@$CHROMIUM_DRIVER_VERSION"
+fi
+
+# --- Python venv ---------------------------------------------------------------------------------------------
+stamp_src=$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)
+if [ ! -x .venv/bin/python ] || [ "$(cat .venv/.stamp 2>/dev/null)" != "$stamp_src" ]; then
+  log "creating the Python venv in .venv/"
+  [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+  .venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[test]'
+  echo "$stamp_src" > .venv/.stamp
+fi
+log "ready"

@@ -1,0 +1,176 @@
+"""End to end: `harness run` on a small matrix through the real Appium 3 server and real headless Chromium, then
+assertions on the results.json and the Allure report it wrote. Nothing here is mocked."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+HARNESS = [sys.executable, "-m", "harness.cli"]
+
+pytestmark = pytest.mark.e2e
+
+
+def _require_stack() -> None:
+    missing = [
+        p
+        for p in (
+            Path("/usr/bin/chromium"),
+            Path("/usr/bin/chromedriver"),
+            ROOT / ".tools/node_modules/.bin/appium",
+            ROOT / ".tools/node_modules/.bin/allure",
+        )
+        if not p.exists()
+    ]
+    if missing:
+        pytest.fail(f"the real stack is not installed ({', '.join(map(str, missing))}); run `make setup`")
+
+
+@pytest.fixture(scope="module")
+def matrix_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
+    _require_stack()
+    run_dir = tmp_path_factory.mktemp("reports") / "run1"
+    cmd = [
+        *HARNESS,
+        "run",
+        "--devices",
+        str(ROOT / "devices.yaml"),
+        "--scenarios",
+        str(ROOT / "scenarios"),
+        "--device",
+        "pixel7",
+        "--device",
+        "moto-e13",
+        "--candidate",
+        "glfx@2.0",
+        "--candidate",
+        "pixkit@1.5",
+        "--scenario",
+        "startup",
+        "--scenario",
+        "filter-warm",
+        "--run-dir",
+        str(run_dir),
+        "-v",
+    ]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900, check=False)
+    (run_dir.parent / "stdout.txt").write_text(proc.stdout + "\n---stderr---\n" + proc.stderr)
+    return proc, run_dir
+
+
+def _records(run_dir: Path) -> list[dict]:
+    return json.loads((run_dir / "results.json").read_text())
+
+
+def test_run_exits_zero_and_prints_summary(matrix_run: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+    proc, run_dir = matrix_run
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    assert "SDK matrix" in proc.stdout
+    assert str(run_dir / "allure-report" / "index.html") in proc.stdout
+
+
+def test_results_json_has_every_cell_with_measurements(
+    matrix_run: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    _, run_dir = matrix_run
+    records = _records(run_dir)
+    cells = {(r["scenario"], r["device"], r["candidate"]) for r in records}
+    assert cells == {
+        (s, d, c)
+        for s in ("startup", "filter-warm")
+        for d in ("pixel7", "moto-e13")
+        for c in ("glfx@2.0", "pixkit@1.5")
+    }
+    for r in records:
+        assert set(r) >= {"device", "platform", "vendor", "sdk", "version", "scenario", "status", "metrics"}
+        assert r["status"] == "passed", r
+        m = r["metrics"]
+        # Start-up is a real duration: the camera, the app's engine and the first processed frame take time.
+        assert 50 < m["startup_ms"] < 15000, r
+        assert m["content_fps"] > 5, r
+
+
+def test_camera_rate_on_flagship_profile(matrix_run: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+    _, run_dir = matrix_run
+    for r in _records(run_dir):
+        if r["device"] == "pixel7" and r["scenario"] == "filter-warm":
+            # The fake camera delivers 30 fps; an unthrottled profile keeps up with it.
+            assert 24 <= r["metrics"]["content_fps"] <= 31, r["metrics"]
+
+
+def test_low_end_profile_measurably_differs(
+    matrix_run: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    _, run_dir = matrix_run
+    by = {(r["scenario"], r["device"], r["candidate"]): r["metrics"] for r in _records(run_dir)}
+    for cand in ("glfx@2.0", "pixkit@1.5"):
+        flagship = by[("filter-warm", "pixel7", cand)]
+        low = by[("filter-warm", "moto-e13", cand)]
+        # 4x CPU throttling must show in the app's own per-frame cost.
+        assert low["app_cost_ms"] > 1.5 * flagship["app_cost_ms"], (cand, flagship, low)
+
+
+def test_filter_is_really_applied(matrix_run: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+    _, run_dir = matrix_run
+    for r in _records(run_dir):
+        if r["scenario"] == "filter-warm":
+            m = r["metrics"]
+            assert m["filter_applied_delta_e"] > 2.0, m  # the output differs from the untouched camera frame
+            assert m["filter_delta_e"] < 3.0, m  # and matches the filter's own LUT applied to that frame
+
+
+def test_allure_report_and_metadata(matrix_run: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+    _, run_dir = matrix_run
+    index = run_dir / "allure-report" / "index.html"
+    assert index.is_file()
+    assert index.stat().st_size > 100_000
+    results = run_dir / "allure-results"
+    assert (results / "environment.properties").is_file()
+    assert (results / "executor.json").is_file()
+    found = [json.loads(p.read_text()) for p in results.glob("*-result.json")]
+    assert len(found) == 8
+    for res in found:
+        params = {p["name"]: p["value"] for p in res["parameters"]}
+        assert set(params) >= {"device", "platform", "sdk", "version"}
+    assert (run_dir.parent / "history.jsonl").read_text().count("\n") >= 1
+
+
+def test_bad_devices_file_stops_before_any_browser(tmp_path: Path) -> None:
+    _require_stack()
+    bad = tmp_path / "devices.yaml"
+    text = (ROOT / "devices.yaml").read_text().replace("platform: web", "platform: webos", 1)
+    bad.write_text(text)
+    run_dir = tmp_path / "run"
+    before = _browser_pids()
+    proc = subprocess.run(
+        [*HARNESS, "run", "--devices", str(bad), "--run-dir", str(run_dir)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 2
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, proc.stderr
+    assert str(bad) in lines[0]
+    assert "devices[0].platform" in lines[0]
+    assert "webos" in lines[0]
+    assert not run_dir.exists()
+    assert _browser_pids() <= before
+
+
+def _browser_pids() -> set[int]:
+    if not shutil.which("pgrep"):
+        return set()
+    out = subprocess.run(
+        ["pgrep", "-f", "chromium|chromedriver|appium"], capture_output=True, text=True, check=False
+    )
+    return {int(p) for p in out.stdout.split()} - {os.getpid()}
