@@ -47,6 +47,7 @@ def analyze_video(video: Path, *, clip_info_path: Path | None = None, refresh_hz
     timing = analyze_timeline(t_ms, indices, source_fps=float(spec.fps), clip_frames=spec.frames,
                               refresh_hz=refresh_hz)
     result = timing.to_dict()
+    result["frame_count"] = result["frames"]
     result["frames"] = [{"t_ms": round(t, 3), "source_index": i} for t, i in zip(t_ms, indices, strict=True)]
     result["video"] = str(video)
     return result

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -31,9 +32,11 @@ def _run(args: argparse.Namespace, extra: list[str]) -> int:
         str(scenarios_dir),
         "--devices", str(devices_file),
         "--scenarios", str(scenarios_dir),
-        "-p", "no:cacheprovider",
+        # The run has its own settings: not those of whatever project folder it is started from.
+        "-c", os.devnull,
         "--rootdir", str(Path.cwd()),
-        "-o", "testpaths=",
+        "-p", "no:cacheprovider",
+        "-W", "ignore::pytest.PytestAssertRewriteWarning",
         "-v" if args.verbose else "-q",
         "--tb=line",
     ]

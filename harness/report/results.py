@@ -41,11 +41,14 @@ def utc_now_iso() -> str:
 
 @dataclass(kw_only=True)
 class CheckRecord:
-    """One threshold check on a metric, e.g. content_fps 29.7 against '>= 20' -> pass."""
+    """One threshold check on a metric, e.g. content_fps 29.7 against '>= 20' -> pass.
+
+    value None: the metric was not measured, and the check fails.
+    """
 
     name: str
     metric: str
-    value: float
+    value: float | None
     threshold: str
     verdict: Verdict
     unit: str
@@ -54,7 +57,9 @@ class CheckRecord:
         if self.verdict not in VERDICTS:
             allowed = ", ".join(VERDICTS)
             raise HarnessError(f"check {self.name!r}: verdict {self.verdict!r} is not one of {allowed}")
-        if not math.isfinite(self.value):
+        if self.value is None and self.verdict != "fail":
+            raise HarnessError(f"check {self.name!r}: a metric that was not measured cannot pass")
+        if self.value is not None and not math.isfinite(self.value):
             raise HarnessError(f"check {self.name!r}: value {self.value} is not a finite number")
 
     def to_dict(self) -> dict[str, Any]:

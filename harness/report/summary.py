@@ -98,7 +98,8 @@ def format_summary(records: list[ItemRecord]) -> str:
 def _failed_checks(record: ItemRecord) -> str:
     failed = [c for c in record.checks if c.verdict == "fail"]
     return "; ".join(
-        f"{c.metric} {format_metric_value(c.value)}{(' ' + c.unit) if c.unit else ''} (needs {c.threshold})"
+        (f"{c.metric} not measured (needs {c.threshold})" if c.value is None else
+         f"{c.metric} {format_metric_value(c.value)}{(' ' + c.unit) if c.unit else ''} (needs {c.threshold})")
         for c in failed
     )
 

@@ -42,7 +42,7 @@ def judge(scenario: Any, metrics: dict[str, float]) -> list[CheckRecord]:
         value = metrics.get(metric)
         ok = value is not None and threshold.check(value)
         checks.append(CheckRecord(name=f"expect {metric}", metric=metric,
-                                  value=float("nan") if value is None else float(value),
+                                  value=None if value is None else float(value),
                                   threshold=threshold.describe(), verdict="pass" if ok else "fail",
                                   unit=_unit(metric)))
     return checks
@@ -77,7 +77,7 @@ def run_item(run: Any, item: Any) -> None:
         failed = [c for c in checks if c.verdict == "fail"]
         if failed:
             raise AssertionError("[expectation] " + "; ".join(
-                f"{c.metric} = {'not measured' if c.value != c.value else f'{c.value:g}'} (expected {c.threshold})"
+                f"{c.metric} = {'not measured' if c.value is None else f'{c.value:g}'} (expected {c.threshold})"
                 for c in failed))
     except BaseException as exc:
         # KeyboardInterrupt and the like are not Exceptions: the item is broken, what it took is kept.

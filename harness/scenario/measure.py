@@ -19,7 +19,7 @@ import numpy as np
 
 from harness.analyze import decode_timeline
 from harness.capture.clip import ClipSpec, face_box, render_frame, skin_mask
-from harness.errors import SdkDefectError
+from harness.errors import AnalysisError, SdkDefectError
 from harness.metrics import beauty, sticker, visual
 from harness.metrics.frames import analyze_timeline
 from harness.metrics.indexcode import band_top, decode_index, to_clip_frame
@@ -189,7 +189,10 @@ def fetch_and_measure_recording(runner: ScenarioRunner) -> None:
 
 def measure_recording_file(runner: Any, path: Path) -> None:
     spec: ClipSpec = runner.services.clip_spec
-    t_ms, indices = decode_timeline(path, spec)
+    try:
+        t_ms, indices = decode_timeline(path, spec)
+    except AnalysisError as exc:
+        raise SdkDefectError(f"[sdk] the app's recording on {runner.label} is not a playable video: {exc}") from exc
     m = runner.outcome.metrics
     m["recording_frames"] = float(len(t_ms))
     decoded = [i for i in indices if i is not None]

@@ -15,7 +15,7 @@ from harness.capture.clip import ClipSpec
 from harness.capture.web import ProbeFrames, WebProbe
 from harness.devices.capabilities import SessionPlan, capabilities_for
 from harness.devices.session import DeviceSession
-from harness.errors import InfrastructureError, SdkDefectError
+from harness.errors import AnalysisError, InfrastructureError, SdkDefectError
 from harness.metrics import stats
 from harness.metrics.frames import analyze_timeline
 from harness.scenario import measure
@@ -271,8 +271,11 @@ class ScenarioRunner:
 
     def _timing_metrics(self, frames: ProbeFrames) -> None:
         spec = self.services.clip_spec
-        timing = analyze_timeline(frames.t_ms, frames.indices, source_fps=float(spec.fps),
-                                  clip_frames=spec.frames, refresh_hz=float(self.device.refresh_hz))
+        try:
+            timing = analyze_timeline(frames.t_ms, frames.indices, source_fps=float(spec.fps),
+                                      clip_frames=spec.frames, refresh_hz=float(self.device.refresh_hz))
+        except AnalysisError as exc:
+            raise SdkDefectError(f"[sdk] the preview's output cannot be timed on {self.label}: {exc}") from exc
         d = timing.to_dict()
         m = self.outcome.metrics
         m["content_fps"] = round(float(d["content_fps"]), 2)
@@ -289,8 +292,6 @@ class ScenarioRunner:
         m["stutter_ratio"] = round(float(d["stutter_ratio"]), 4)
         self.outcome.details["frame_timing"] = d
         self.outcome.details["timeline"] = {"t_ms": frames.t_ms, "source_index": frames.indices}
-        if d["frames"] == 0:
-            raise SdkDefectError(f"[sdk] the preview produced no output frame during capture on {self.label}")
 
     def _stats_metrics(self) -> None:
         if self.session is None or not self.session.has("stats"):
