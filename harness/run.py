@@ -17,10 +17,19 @@ from typing import Any
 from harness.appserver import AppServer
 from harness.capture.clip import ClipSpec, ensure_clip
 from harness.devices.appium_server import AppiumServer, free_port
+from harness.devices.capabilities import CHROMEDRIVER_BINARY, CHROMIUM_BINARY
 from harness.errors import InfrastructureError
 from harness.paths import apps_dir, cache_dir, project_root
 from harness.report.results import ResultsWriter
 from harness.scenario.runner import RunServices
+
+
+def check_local_browser() -> None:
+    """Chromium and its driver must be there before a local web session is asked for."""
+    for binary in (Path(CHROMIUM_BINARY), Path(CHROMEDRIVER_BINARY)):
+        if not binary.exists():
+            raise InfrastructureError(f"[infrastructure] {binary} not found: local web devices need Debian's "
+                                      "chromium and chromium-driver; run `make setup`")
 
 
 def new_run_id(now: dt.datetime | None = None) -> str:
@@ -85,6 +94,8 @@ class Run:
     def server_url_for(self, device: Any) -> str:
         connection = str(device.connection)
         if connection == "local":
+            if device.platform == "web":
+                check_local_browser()
             return self.appium_url()
         return connection
 

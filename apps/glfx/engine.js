@@ -422,10 +422,10 @@ export class GlfxEngine {
     gl.blendFuncSeparate(gl.ONE, gl.ONE_MINUS_SRC_ALPHA, gl.ZERO, gl.ONE);
     const face = state.face;
     if (state.effect === 'crown') {
-      const cw = face.w * 1.1;
+      const cw = face.w * 0.9;
       const ch = cw * 0.625;
       const cx = face.x + face.w / 2;
-      const bottom = face.y + face.h * 0.05; // sits on the top of the head
+      const bottom = face.y + face.h * 0.15; // worn on the head: its band over the hairline
       const [x0, y0] = toClip(cx - cw / 2, bottom - ch);
       const [x1, y1] = toClip(cx + cw / 2, bottom);
       const data = new Float32Array([x0, y0, 0, 0, x1, y0, 1, 0, x0, y1, 0, 1, x1, y1, 1, 1]);

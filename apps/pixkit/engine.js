@@ -11,7 +11,7 @@ function skinWeight(r, g, b) {
   const cb = 128 - 0.168736 * r - 0.331264 * g + 0.5 * b;
   const cr = 128 + 0.5 * r - 0.418688 * g - 0.081312 * b;
   const d = Math.max(77 - cb, cb - 127, 133 - cr, cr - 173);
-  return d <= -3 ? 1 : Math.min(1, Math.max(0, 1 - d / 3));
+  return Math.min(1, Math.max(0, 1 - d / 3));
 }
 
 // Trilinear 3D LUT on 0..255 values: x = v / 255 * (N - 1), corners floor(x) and floor(x) + 1.
@@ -206,9 +206,9 @@ export class PixkitEngine {
     ctx.clip();
     const cx = face.x + face.w / 2;
     if (effect === 'crown') {
-      const cw = face.w * 1.05;
+      const cw = face.w * 0.9;
       const ch = cw * 0.55;
-      const bottom = face.y - face.h * 0.1;
+      const bottom = face.y + face.h * 0.15; // worn on the head: its band over the hairline
       const left = cx - cw / 2;
       const top = bottom - ch;
       ctx.fillStyle = '#f5c518';
