@@ -55,8 +55,13 @@ def test_default_scenarios_content() -> None:
     by_name = {s.name: s for s in load_scenarios(SCENARIOS)}
     # Expected values are those written in scenarios/*.yaml.
     startup = by_name["startup"]
-    assert [s.describe() for s in startup.steps] == ["launch: {mode: cold, iterations: 3}", "capture: 2"]
-    assert startup.expect["startup_ms"].describe() == "<= 8000"
+    assert [s.describe() for s in startup.steps] == [
+        "launch: {mode: cold, iterations: 5}",
+        "capture: 2",
+        "launch: {mode: warm, iterations: 3}",
+        "launch: {mode: hot, iterations: 3}",
+    ]
+    assert startup.expect["startup_cold_ms"].describe() == "<= 8000"
     warm = by_name["filter-warm"]
     assert warm.kind == "filter"
     assert [s.describe() for s in warm.steps] == [
@@ -66,8 +71,8 @@ def test_default_scenarios_content() -> None:
         "capture: 3",
     ]
     assert {k: t.describe() for k, t in warm.expect.items()} == {
-        "content_fps": ">= 15",
-        "filter_delta_e": "<= 6",
+        "content_fps": ">= 10",
+        "filter_delta_e": "<= 4",
     }
     record = by_name["record-3s"]
     assert record.locator_keys() == (
@@ -155,7 +160,7 @@ def test_every_action_has_a_locator_entry() -> None:
         ),
         (
             [{"launch": "clod"}],
-            "steps[0].launch: 'clod' is not allowed; allowed: cold, warm",
+            "steps[0].launch: 'clod' is not allowed; allowed: cold, warm, hot",
         ),
         (
             [{"launch": {"mode": "cold", "iterations": 100}}],
@@ -169,7 +174,7 @@ def test_every_action_has_a_locator_entry() -> None:
         ),
         (
             ["launch"],
-            "steps[0].launch: launch needs a value; allowed: launch: cold, warm, or {mode: cold|warm, "
+            "steps[0].launch: launch needs a value; allowed: launch: cold, warm, hot, or {mode: cold|warm|hot, "
             "iterations: 1..50}",
         ),
         (

@@ -14,6 +14,15 @@ export async function openCamera(video) {
     else video.addEventListener('loadedmetadata', resolve, { once: true });
   });
   await video.play();
+  // Coming back to the foreground (page resumed from frozen, or shown again): the preview must run again.
+  const resume = () => {
+    window.__cameraResumes = (window.__cameraResumes || 0) + 1;
+    if (document.visibilityState !== 'hidden' && video.paused) {
+      video.play().catch((e) => console.warn('camera resume failed', e));
+    }
+  };
+  document.addEventListener('resume', resume);
+  document.addEventListener('visibilitychange', resume);
   return stream;
 }
 

@@ -1,14 +1,15 @@
 // The harness's in-page capture probe, injected before any app script runs (CDP
 // Page.addScriptToEvaluateOnNewDocument). It knows nothing about the app but the preview locator: it finds the
 // output element, taps its frames from outside (canvas.captureStream() read through MediaStreamTrackProcessor, or
-// requestAnimationFrame sampling as a fallback) and keeps, per output frame, a timestamp and a small RGB sample of the
-// reference clip's index-code band. It also records a WebM of the output and takes lossless key frames on request.
+// requestAnimationFrame sampling as a fallback) and keeps, per output frame, a timestamp, a small RGB sample of the
+// reference clip's index-code band and a thumbnail of the whole frame. It also records a WebM of the output and takes lossless key frames on request.
 // Configuration arrives in window.__HARNESS_PROBE_CFG, set by the harness in the same injected source.
 (() => {
   "use strict";
   if (window.__harnessProbe) return;
   const cfg = Object.assign(
-    { strategy: "css", selector: "canvas", bandTop: 0.875, bandW: 144, bandH: 16, maxFrames: 3600 },
+    { strategy: "css", selector: "canvas", bandTop: 0.875, bandW: 144, bandH: 16, thumbW: 45, thumbH: 80,
+      maxFrames: 1800 },
     window.__HARNESS_PROBE_CFG || {},
   );
   const state = {
@@ -25,6 +26,16 @@
   };
   const band = new OffscreenCanvas(cfg.bandW, cfg.bandH);
   const bctx = band.getContext("2d", { willReadFrequently: true });
+  const thumb = new OffscreenCanvas(cfg.thumbW, cfg.thumbH);
+  const tctx = thumb.getContext("2d", { willReadFrequently: true });
+
+  function rgbOf(rgba) {
+    const rgb = new Uint8Array((rgba.length / 4) * 3);
+    for (let i = 0, j = 0; i < rgba.length; i += 4, j += 3) {
+      rgb[j] = rgba[i]; rgb[j + 1] = rgba[i + 1]; rgb[j + 2] = rgba[i + 2];
+    }
+    return rgb;
+  }
 
   function findElement() {
     try {
@@ -43,14 +54,12 @@
     if (!w || !h) return;
     const top = Math.floor(h * cfg.bandTop);
     bctx.drawImage(source, 0, top, w, h - top, 0, 0, cfg.bandW, cfg.bandH);
-    const rgba = bctx.getImageData(0, 0, cfg.bandW, cfg.bandH).data;
-    const rgb = new Uint8Array(cfg.bandW * cfg.bandH * 3);
-    for (let i = 0, j = 0; i < rgba.length; i += 4, j += 3) {
-      rgb[j] = rgba[i]; rgb[j + 1] = rgba[i + 1]; rgb[j + 2] = rgba[i + 2];
-    }
+    const rgb = rgbOf(bctx.getImageData(0, 0, cfg.bandW, cfg.bandH).data);
+    tctx.drawImage(source, 0, 0, w, h, 0, 0, cfg.thumbW, cfg.thumbH);
+    const small = rgbOf(tctx.getImageData(0, 0, cfg.thumbW, cfg.thumbH).data);
     state.frameCount += 1;
     if (state.frames.length >= cfg.maxFrames) state.frames.shift();
-    state.frames.push({ t: performance.now(), ts: ts, w: w, h: h, band: rgb });
+    state.frames.push({ t: performance.now(), ts: ts, w: w, h: h, band: rgb, thumb: small });
   }
 
   async function tapTrack(el) {
@@ -140,9 +149,11 @@
       const out = state.frames.slice(start);
       const bands = new Uint8Array(out.length * cfg.bandW * cfg.bandH * 3);
       out.forEach((f, i) => bands.set(f.band, i * cfg.bandW * cfg.bandH * 3));
+      const thumbs = new Uint8Array(out.length * cfg.thumbW * cfg.thumbH * 3);
+      out.forEach((f, i) => thumbs.set(f.thumb, i * cfg.thumbW * cfg.thumbH * 3));
       return {
         first: first + start, t: out.map((f) => f.t), ts: out.map((f) => f.ts),
-        w: out.map((f) => f.w), h: out.map((f) => f.h), bands: b64(bands),
+        w: out.map((f) => f.w), h: out.map((f) => f.h), bands: b64(bands), thumbs: b64(thumbs),
       };
     },
     startRecording() {

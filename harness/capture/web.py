@@ -26,6 +26,8 @@ from harness.metrics.indexcode import decode_index
 BAND_W = 144
 BAND_H = 16
 BAND_TOP = 0.875
+THUMB_W = 45
+THUMB_H = 80
 
 
 @dataclass(frozen=True)
@@ -36,13 +38,24 @@ class ProbeFrames:
     t_ms: list[float]
     indices: list[int | None]
     sizes: list[tuple[int, int]]
+    thumbs: np.ndarray | None = None  # (N, THUMB_H, THUMB_W, 3) RGB: each output frame, whole, scaled down
+
+    def __add__(self, other: ProbeFrames) -> ProbeFrames:
+        if not self.t_ms:
+            return other
+        thumbs = None
+        if self.thumbs is not None and other.thumbs is not None:
+            thumbs = np.concatenate([self.thumbs, other.thumbs])
+        return ProbeFrames(self.first_seq, self.t_ms + other.t_ms, self.indices + other.indices,
+                           self.sizes + other.sizes, thumbs)
 
 
 def probe_source(preview_locator: str) -> str:
     """The script injected before the app's own: configuration + probe.js."""
     strategy, _, selector = preview_locator.partition("=")
     cfg = {"strategy": "xpath" if strategy == "xpath" else "css", "selector": selector,
-           "bandTop": BAND_TOP, "bandW": BAND_W, "bandH": BAND_H, "maxFrames": 3600}
+           "bandTop": BAND_TOP, "bandW": BAND_W, "bandH": BAND_H, "thumbW": THUMB_W, "thumbH": THUMB_H,
+           "maxFrames": 1800}
     js = resources.files("harness.capture").joinpath("probe.js").read_text(encoding="utf-8")
     return f"window.__HARNESS_PROBE_CFG = {json.dumps(cfg)};\n{js}"
 
@@ -90,7 +103,8 @@ class WebProbe:
         bands = bands.reshape(count, BAND_H, BAND_W, 3) if count else bands.reshape(0, BAND_H, BAND_W, 3)
         indices = [self.decoder.decode(bands[i]) for i in range(count)]
         sizes = [(int(w), int(h)) for w, h in zip(raw["w"], raw["h"], strict=True)]
-        return ProbeFrames(int(raw["first"]), [float(t) for t in raw["t"]], indices, sizes)
+        thumbs = np.frombuffer(base64.b64decode(raw["thumbs"]), np.uint8).reshape(count, THUMB_H, THUMB_W, 3)
+        return ProbeFrames(int(raw["first"]), [float(t) for t in raw["t"]], indices, sizes, thumbs)
 
     def wait_first_camera_frame(self, *, timeout_s: float) -> tuple[float | None, ProbeFrames]:
         """Polls until an output frame shows a decodable camera frame; returns its page-clock time (ms)."""
@@ -100,14 +114,28 @@ class WebProbe:
         while time.monotonic() < deadline:
             got = self.frames(next_seq)
             if got.t_ms:
-                seen = ProbeFrames(seen.first_seq if seen.t_ms else got.first_seq, seen.t_ms + got.t_ms,
-                                   seen.indices + got.indices, seen.sizes + got.sizes)
+                seen = seen + got
                 next_seq = got.first_seq + len(got.t_ms)
                 for t, idx in zip(got.t_ms, got.indices, strict=True):
                     if idx is not None:
                         return t, seen
             time.sleep(0.1)
         return None, seen
+
+    def wait_frames_after(self, from_seq: int, *, until_ms: float, timeout_s: float) -> ProbeFrames:
+        """Frames from sequence `from_seq` on, polled until one is newer than page-clock `until_ms` or time out."""
+        deadline = time.monotonic() + timeout_s
+        got = ProbeFrames(from_seq, [], [], [])
+        while True:
+            got = self.frames(from_seq)
+            if (got.t_ms and got.t_ms[-1] >= until_ms) or time.monotonic() >= deadline:
+                return got
+            time.sleep(0.1)
+
+    def page_now_ms(self) -> tuple[float, float]:
+        """(timeOrigin epoch ms, performance.now()) of the page: converts page clock to the harness's clock."""
+        info = self.info()
+        return float(info.get("timeOrigin", 0.0)), float(info.get("now", 0.0))
 
     def start_recording(self) -> bool:
         return bool(self.session.script("return window.__harnessProbe.startRecording();"))

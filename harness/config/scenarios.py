@@ -16,7 +16,7 @@ from harness.config.yamlfile import read_yaml
 from harness.errors import ConfigError
 
 Kind = Literal["startup", "filter", "beauty", "effect", "record", "custom"]
-LaunchMode = Literal["cold", "warm"]
+LaunchMode = Literal["cold", "warm", "hot"]
 
 # Locator keys each step needs from a candidate's locator map. `tap` needs the key given as its argument.
 STEP_LOCATORS: dict[str, tuple[str, ...]] = {
@@ -158,7 +158,7 @@ class TapStep(Step):
 
 # action -> (step class, the type its YAML argument is validated against; None: the step takes no argument)
 _STEP_TYPES: dict[str, tuple[type[Step], Any]] = {
-    "launch": (LaunchStep, Annotated[Any, Allowed("cold, warm, or {mode: cold|warm, iterations: 1..50}")]),
+    "launch": (LaunchStep, Annotated[Any, Allowed("cold, warm, hot, or {mode: cold|warm|hot, iterations: 1..50}")]),
     "select_filter": (SelectFilterStep, ItemName),
     "set_beauty": (
         SetBeautyStep,
@@ -308,7 +308,7 @@ def _parse_launch(value: Any, *, file: str, loc: Loc) -> LaunchSpec:
         root: Any = LaunchMode if isinstance(value, str) else LaunchSpec
         raise config_error(exc, root=root, file=file, prefix=loc) from None
     raise _step_error(
-        file, loc, f"expected cold, warm or a mapping, got {show(value)}", _step_usage("launch")
+        file, loc, f"expected cold, warm, hot or a mapping, got {show(value)}", _step_usage("launch")
     )
 
 

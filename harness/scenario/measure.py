@@ -142,9 +142,10 @@ def key_frame_checks(runner: ScenarioRunner, key_frames: Sequence[tuple[float, n
             judge.add("effect_changed_share", result)
             dx, dy = result.detail.get("centroid_dx"), result.detail.get("centroid_dy")
             positions.append(None if dx is None or dy is None else (float(dx), float(dy)))
-    if positions and any(p is not None for p in positions):
+    valid = [p for p in positions if p is not None]
+    if len(valid) >= 2:  # jitter needs two placements; fewer is judged by the presence detector
         judge.add("effect_jitter", sticker.sticker_jitter(positions))
-        valid = [p for p in positions if p is not None]
+    if valid:
         runner.outcome.metrics["effect_offset_x_face"] = round(statistics.fmean(p[0] for p in valid), 4)
         runner.outcome.metrics["effect_offset_y_face"] = round(statistics.fmean(p[1] for p in valid), 4)
     defects = judge.finish()

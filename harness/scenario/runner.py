@@ -20,8 +20,11 @@ from harness.metrics import stats
 from harness.metrics.frames import analyze_timeline
 from harness.scenario import measure
 from harness.scenario.context import AppState, Outcome, StepReporter
+from harness.scenario.latency import find_onset
 
 STARTUP_TIMEOUT_S = 20.0
+EFFECT_TIMEOUT_S = 3.0
+HOT_BACKGROUND_S = 1.0
 _STATS_PAIR = re.compile(r"([a-z_]+)=(-?\d+(?:\.\d+)?)")
 
 PANEL_FOR_STEP = {
@@ -140,35 +143,46 @@ class ScenarioRunner:
         samples: list[float] = []
         app_samples: list[float] = []
         if mode != "cold" and self.session is None:
-            self._launch_once(cold=True)  # unmeasured warm-up: warm launches need a running browser
+            self._launch_once(mode="cold")  # unmeasured warm-up: warm and hot launches need a running app
         for _ in range(iterations):
-            observed, app_reported = self._launch_once(cold=(mode == "cold"))
+            observed, app_reported = self._launch_once(mode=mode)
             samples.append(observed)
             if app_reported is not None:
                 app_samples.append(app_reported)
         m = self.outcome.metrics
-        m["startup_ms"] = round(stats.median(samples), 1)
+        p = f"startup_{mode}"
+        m[f"{p}_ms"] = round(stats.median(samples), 1)
+        m.setdefault("startup_ms", m[f"{p}_ms"])  # the scenario's first launch, whatever its mode
         if iterations > 1:
-            m["startup_min_ms"] = round(min(samples), 1)
-            m["startup_max_ms"] = round(max(samples), 1)
-            m["startup_cv"] = round(stats.coefficient_of_variation(samples), 4)
+            m[f"{p}_min_ms"] = round(min(samples), 1)
+            m[f"{p}_max_ms"] = round(max(samples), 1)
+            m[f"{p}_cv"] = round(stats.coefficient_of_variation(samples), 4)
             low, high = stats.bootstrap_ci(samples, n_resamples=2000, seed=0)
-            m["startup_ci95_low_ms"], m["startup_ci95_high_ms"] = round(low, 1), round(high, 1)
+            m[f"{p}_ci95_low_ms"], m[f"{p}_ci95_high_ms"] = round(low, 1), round(high, 1)
         if app_samples:
-            m["app_first_frame_ms"] = round(stats.median(app_samples), 1)
+            m[f"app_first_frame_{mode}_ms"] = round(stats.median(app_samples), 1)
+            m.setdefault("app_first_frame_ms", m[f"app_first_frame_{mode}_ms"])
         self.outcome.details.setdefault("startup_runs", []).append(
             {"mode": mode, "startup_ms": samples, "app_first_frame_ms": app_samples}
         )
 
-    def _launch_once(self, *, cold: bool) -> tuple[float, float | None]:
-        if cold:
+    def _launch_once(self, *, mode: str) -> tuple[float, float | None]:
+        """One launch; returns (observed start-up ms, the app's own first-frame report or None).
+
+        cold: a new browser process with a fresh profile, then the app's URL. warm: the same browser, the page
+        unloaded (about:blank) and loaded again. hot: the page stays loaded; another tab takes the foreground for
+        HOT_BACKGROUND_S, then the app's tab comes back, and the time runs to its first camera frame after that.
+        """
+        if mode == "hot":
+            return self._hot_launch(), None
+        if mode == "cold":
             self.close()
             self.session = self._new_session()
         elif self.session is None:
             raise InfrastructureError("[infrastructure] a warm launch needs an open session")
         session = self.session
         self.state = AppState()
-        if not cold:
+        if mode != "cold":
             session.call(lambda: session.driver.get("about:blank"))
         launched_epoch_ms = time.time() * 1000.0
         session.call(lambda: session.driver.get(self.app_url))
@@ -187,6 +201,31 @@ class ScenarioRunner:
             )
         observed_ms = float(info["timeOrigin"]) + first_t - launched_epoch_ms
         return observed_ms, self._app_first_frame()
+
+    def _hot_launch(self) -> float:
+        probe = self._require_web("start-up timing")
+        session = self._session()
+        origin, _ = probe.page_now_ms()
+        driver = session.driver
+        app_window = session.call(lambda: driver.current_window_handle)
+        session.call(lambda: driver.switch_to.new_window("tab"))  # the app goes to the background
+        time.sleep(HOT_BACKGROUND_S)
+        resumed_epoch_ms = time.time() * 1000.0
+        session.call(driver.close)
+        session.call(lambda: driver.switch_to.window(app_window))
+        session.cdp("Page.bringToFront")
+        since_ms = resumed_epoch_ms - origin
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        seq = int(probe.info().get("frameCount", 0)) - 60
+        while time.monotonic() < deadline:
+            frames = probe.frames(max(0, seq))
+            for t, idx in zip(frames.t_ms, frames.indices, strict=True):
+                if idx is not None and t >= since_ms:
+                    self.launches += 1
+                    return origin + t - resumed_epoch_ms
+            time.sleep(0.05)
+        raise SdkDefectError(f"[sdk] no camera frame reached the preview within {STARTUP_TIMEOUT_S:g} s "
+                             f"after the app was resumed on {self.label}")
 
     def _app_first_frame(self) -> float | None:
         if self.session is None or not self.session.has("stats"):
@@ -209,20 +248,49 @@ class ScenarioRunner:
     def _select_filter(self, step: Any) -> None:
         session = self._session()
         self._open_panel_for("select_filter", "select_filter", name=step.arg)
-        session.tap("select_filter", name=step.arg)
+        self._timed_change("filter", step.arg != "none", lambda: session.tap("select_filter", name=step.arg))
         self.state.filter = str(step.arg)
 
     def _set_beauty(self, step: Any) -> None:
         session = self._session()
         self._open_panel_for("set_beauty", "set_beauty")
-        session.set_slider("set_beauty", int(step.arg))
+        self._timed_change("beauty", int(step.arg) > 0, lambda: session.set_slider("set_beauty", int(step.arg)))
         self.state.beauty = int(step.arg)
 
     def _apply_effect(self, step: Any) -> None:
         session = self._session()
         self._open_panel_for("apply_effect", "apply_effect", name=step.arg)
-        session.tap("apply_effect", name=step.arg)
+        self._timed_change("effect", step.arg != "none", lambda: session.tap("apply_effect", name=step.arg))
         self.state.effect = str(step.arg)
+
+    def _timed_change(self, kind: str, visible: bool, act: Callable[[], None]) -> None:
+        """Does `act` (a tap) and measures `<kind>_latency_ms`: from the tap to the first output frame showing it."""
+        probe = self.probe
+        if probe is None or not visible:
+            act()
+            return
+        tap_seq = int(probe.info().get("frameCount", 0))
+        tapped_epoch_ms = time.time() * 1000.0
+        act()
+        first_seq = max(0, tap_seq - 15)
+        deadline = time.monotonic() + EFFECT_TIMEOUT_S
+        onset = None
+        while onset is None and time.monotonic() < deadline:
+            time.sleep(0.15)
+            frames = probe.frames(first_seq)
+            if frames.thumbs is None or not frames.t_ms:
+                continue
+            seqs = list(range(frames.first_seq, frames.first_seq + len(frames.t_ms)))
+            onset = find_onset(seqs, frames.t_ms, frames.indices, frames.thumbs, spec=self.services.clip_spec,
+                               tap_seq=tap_seq, kind=kind)
+        key = f"{kind}_latency_ms"
+        if onset is None:
+            self.outcome.details[key] = f"no output frame showed the change within {EFFECT_TIMEOUT_S:g} s"
+            return
+        origin, _ = probe.page_now_ms()
+        self.outcome.metrics[key] = round(origin + onset.t_ms - tapped_epoch_ms, 1)
+        self.outcome.details[key] = {"threshold": onset.threshold, "baseline_max": onset.baseline_max,
+                                     "value": onset.value, "frames_after_tap": onset.seq - tap_seq}
 
     def _tap(self, step: Any) -> None:
         self._session().tap(str(step.arg))
