@@ -60,11 +60,25 @@ def _run(args: argparse.Namespace, extra: list[str]) -> int:
 
 
 def _clip(args: argparse.Namespace) -> int:
+    import dataclasses
+    import math
+
     from harness.capture.clip import ClipSpec, clip_info, write_video
+    from harness.metrics.indexcode import MAX_INDEX
 
     width, height = _size(args.size)
-    spec = ClipSpec(width=width, height=height, fps=args.fps, frames=round(args.seconds * args.fps))
+    spec = ClipSpec(width=width, height=height, fps=args.fps, frames=2)  # checks size and rate first
+    frames = round(args.seconds * args.fps) if math.isfinite(args.seconds) else 0
+    if not 2 <= frames <= MAX_INDEX:
+        raise ConfigError(
+            f"{args.seconds} is not allowed; allowed a length that gives 2..{MAX_INDEX} frames "
+            f"({2 / args.fps:g}..{MAX_INDEX / args.fps:g} s at {args.fps} fps)",
+            key_path="--seconds",
+        )
+    spec = dataclasses.replace(spec, frames=frames)
     out = Path(args.out)
+    if not out.parent.is_dir():
+        raise ConfigError(f"{out.parent}: no such folder; allowed: a file in an existing folder", key_path="--out")
     write_video(spec, out)
     info_path = out.with_name(out.name + ".json")
     info_path.write_text(json.dumps(clip_info(spec), indent=1), encoding="utf-8")
@@ -96,6 +110,31 @@ def _analyze(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _compare(args: argparse.Namespace) -> int:
+    from harness.compare import (
+        adaptation_matrix,
+        compare_rows,
+        default_config,
+        format_adaptation,
+        format_upgrade,
+        load_compare_config,
+        load_run_rows,
+        write_html,
+    )
+
+    run_a, run_b = Path(args.run_a), Path(args.run_b)
+    config = load_compare_config(Path(args.config)) if args.config else default_config()
+    base, new = load_run_rows(run_a), load_run_rows(run_b)
+    upgrade = compare_rows(base, new, config=config)
+    adaptation = adaptation_matrix(new, config=config, match_tag=args.match_tag or None)
+    print(format_upgrade(upgrade))
+    print(format_adaptation(adaptation))
+    out = Path(args.out) if args.out else run_b / f"compare-{run_a.name}.html"
+    write_html(out, title=f"{run_a.name} -> {run_b.name}", upgrade=upgrade, adaptation=adaptation)
+    print(f"comparison: {out}")
+    return EXIT_FAILED if upgrade.regressions else EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="harness", description="Integration test harness for short-video SDKs.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -121,6 +160,13 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("video")
     analyze.add_argument("--clip-info", metavar="FILE", help="the clip's .json written by `harness clip`")
     analyze.add_argument("--json", action="store_true", help="print the full result as JSON")
+    compare = sub.add_parser("compare", help="compare two runs (RUN_A the baseline) in the terminal and as HTML")
+    compare.add_argument("run_a", metavar="RUN_A")
+    compare.add_argument("run_b", metavar="RUN_B")
+    compare.add_argument("--config", metavar="FILE", help="YAML with a compare: section (thresholds, alpha)")
+    compare.add_argument("--match-tag", default="tier", metavar="TAG",
+                         help="adaptation: compare a device only with reference devices sharing this tag ('' = all)")
+    compare.add_argument("--out", metavar="FILE.html", help="where to write the HTML (default RUN_B/compare-RUN_A.html)")
     return parser
 
 
@@ -136,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
             return _run(args, extra)
         if args.command == "clip":
             return _clip(args)
+        if args.command == "compare":
+            return _compare(args)
         return _analyze(args)
     except ConfigError as exc:
         print(f"harness: error: {exc}", file=sys.stderr)

@@ -36,5 +36,9 @@ class SdkDefectError(HarnessError, AssertionError):
     """
 
 
+class AppCrashError(SdkDefectError):
+    """The app under test died (its process or page went away) during a step."""
+
+
 class AnalysisError(HarnessError):
     """A capture or recording cannot be analysed (not a video, no index code found)."""

@@ -24,7 +24,7 @@ from selenium.common.exceptions import (
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
-from harness.errors import ConfigError, InfrastructureError, SdkDefectError
+from harness.errors import AppCrashError, ConfigError, InfrastructureError, SdkDefectError
 
 STRATEGIES: dict[str, str] = {
     "css": AppiumBy.CSS_SELECTOR,
@@ -164,7 +164,7 @@ class DeviceSession:
             raise InfrastructureError(f"[infrastructure] session lost on {self.label}: {_first_line(exc)}") from exc
         except WebDriverException as exc:
             if is_crash(exc):
-                raise SdkDefectError(f"[sdk] the app crashed on {self.label}: {_first_line(exc)}") from exc
+                raise AppCrashError(f"[sdk] the app crashed on {self.label}: {_first_line(exc)}") from exc
             raise
         except (urllib.error.URLError, ConnectionError) as exc:
             raise InfrastructureError(

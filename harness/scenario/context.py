@@ -50,3 +50,10 @@ class Outcome:
     details: dict[str, Any] = field(default_factory=dict)
     attachments: list[Path] = field(default_factory=list)
     checks: list[dict[str, Any]] = field(default_factory=list)
+    defects: list[dict[str, Any]] = field(default_factory=list)
+
+    def add_defect(self, defect: str, *, value: float | None, unit: str, threshold: str, summary: str) -> None:
+        """Records an adaptation defect once (the first sighting keeps its numbers)."""
+        if all(d["defect"] != defect for d in self.defects):
+            self.defects.append({"defect": defect, "value": value, "unit": unit, "threshold": threshold,
+                                 "summary": summary})

@@ -13,6 +13,7 @@ from typing import Any
 
 import allure
 
+from harness.errors import AppCrashError
 from harness.report.allure_meta import allure_item_labels, attach_file, attach_metrics
 from harness.report.results import CheckRecord, ItemRecord, Status, error_info, utc_now_iso
 from harness.scenario.context import Outcome
@@ -33,6 +34,28 @@ class AllureSteps:
 
 def safe_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9@._-]+", "_", name).strip("_")
+
+
+# The defect class an unmet expectation points to, by the metric's name (first match wins).
+EXPECTATION_DEFECTS: tuple[tuple[str, str], ...] = (
+    ("startup", "slow_start"),
+    ("app_first_frame", "slow_start"),
+    ("content_fps", "frame_drops"),
+    ("dropped_frames", "frame_drops"),
+    ("freeze", "freeze"),
+    ("jank", "jank"),
+    ("big_jank", "jank"),
+    ("stutter", "jank"),
+    ("filter_delta_e", "colour_fidelity"),
+    ("filter", "effect_not_applied"),
+    ("beauty", "beauty_quality"),
+    ("effect", "effect_placement"),
+    ("recording", "recording"),
+)
+
+
+def expectation_defect(metric: str) -> str:
+    return next((d for prefix, d in EXPECTATION_DEFECTS if metric.startswith(prefix)), "expectation")
 
 
 def judge(scenario: Any, metrics: dict[str, float]) -> list[CheckRecord]:
@@ -75,6 +98,10 @@ def run_item(run: Any, item: Any) -> None:
         runner.run()
         checks = judge(scenario, outcome.metrics)
         failed = [c for c in checks if c.verdict == "fail"]
+        for c in failed:
+            outcome.add_defect(expectation_defect(c.metric), value=c.value, unit=c.unit, threshold=c.threshold,
+                               summary=f"{c.metric} = {'not measured' if c.value is None else f'{c.value:g}'} "
+                                       f"(expected {c.threshold})")
         if failed:
             raise AssertionError("[expectation] " + "; ".join(
                 f"{c.metric} = {'not measured' if c.value is None else f'{c.value:g}'} (expected {c.threshold})"
@@ -82,6 +109,8 @@ def run_item(run: Any, item: Any) -> None:
     except BaseException as exc:
         # KeyboardInterrupt and the like are not Exceptions: the item is broken, what it took is kept.
         status = "failed" if isinstance(exc, AssertionError) else "broken"
+        if isinstance(exc, AppCrashError):
+            outcome.add_defect("crash", value=None, unit="", threshold="the app keeps running", summary=str(exc))
         error = error_info(exc)
         raise
     finally:
@@ -92,6 +121,7 @@ def run_item(run: Any, item: Any) -> None:
             status=status, metrics=dict(outcome.metrics), checks=checks + [CheckRecord(**c) for c in outcome.checks],
             error=error, started_at=started_at, duration_s=round(time.monotonic() - started, 3),
             attachments=[str(p.relative_to(run.run_dir)) for p in outcome.attachments if p.exists()],
+            defects=list(outcome.defects),
         )
         _write_details(item_dir, outcome)
         run.writer.add(record)

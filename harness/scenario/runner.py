@@ -15,7 +15,7 @@ from harness.capture.clip import ClipSpec
 from harness.capture.web import ProbeFrames, WebProbe
 from harness.devices.capabilities import SessionPlan, capabilities_for
 from harness.devices.session import DeviceSession
-from harness.errors import AnalysisError, InfrastructureError, SdkDefectError
+from harness.errors import AnalysisError, AppCrashError, InfrastructureError, SdkDefectError
 from harness.metrics import stats
 from harness.metrics.frames import analyze_timeline
 from harness.scenario import measure
@@ -308,7 +308,7 @@ class ScenarioRunner:
             return
         info = self.probe.info()
         if info and not info.get("elementAlive", True):
-            raise SdkDefectError(f"[sdk] the app's preview disappeared after '{where}' on {self.label}")
+            raise AppCrashError(f"[sdk] the app's preview disappeared after '{where}' on {self.label}")
 
     # --- capture and measurement ------------------------------------------------------------------------------
     def _capture(self, step: Any) -> None:

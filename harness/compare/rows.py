@@ -1,0 +1,167 @@
+"""Plain rows for comparisons: one measured matrix cell each (device, sdk, version, scenario, status, metrics and
+repeated samples), read from a run's results.json and details.json or from any mapping with the same keys."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any, Final
+
+from harness.errors import ConfigError
+from harness.report.results import STATUSES, ItemRecord, load_results
+
+REQUIRED_KEYS: Final = ("device", "sdk", "version", "scenario", "status")
+OPTIONAL_KEYS: Final = ("candidate", "vendor", "tags", "metrics", "samples", "fingerprint", "error", "run_id", "name")
+# Metrics whose repeats details.json keeps: each entry of startup_runs holds the launches of one launch step.
+SAMPLED_METRICS: Final = ("startup_ms", "app_first_frame_ms")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Row:
+    """One measured cell of the matrix. `samples` holds the repeats behind a metric (e.g. every launch behind
+    `startup_ms`); a metric without samples counts as one sample, its value."""
+
+    device: str
+    sdk: str
+    version: str
+    scenario: str
+    status: str
+    candidate: str
+    vendor: str = ""
+    tags: Mapping[str, str | bool] = field(default_factory=dict)
+    metrics: Mapping[str, float] = field(default_factory=dict)
+    samples: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
+    fingerprint: str | None = None
+    error: Mapping[str, str] | None = None
+    run_id: str = ""
+    name: str = ""
+
+    def values(self, metric: str) -> list[float]:
+        """The samples of `metric`, or its single value, or nothing when not measured."""
+        if self.samples.get(metric):
+            return list(self.samples[metric])
+        return [self.metrics[metric]] if metric in self.metrics else []
+
+
+def _need(condition: bool, message: str, *, source: str, key: str) -> None:
+    if not condition:
+        raise ConfigError(message, file=source, key_path=key)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def row_from_mapping(data: Any, *, source: str, index: int) -> Row:
+    """A Row from a plain mapping (an ItemRecord's dict, a store row); errors name `source` and `[index].key`."""
+    at = f"[{index}]"
+    _need(isinstance(data, Mapping), f"expected a mapping, got {type(data).__name__}; allowed: a mapping with "
+          f"keys {', '.join(REQUIRED_KEYS)}", source=source, key=at)
+    for key in REQUIRED_KEYS:
+        _need(key in data, f"missing required key '{key}'; allowed: a row with keys {', '.join(REQUIRED_KEYS)} "
+              f"(optional: {', '.join(OPTIONAL_KEYS)})", source=source, key=at)
+        _need(isinstance(data[key], str) and bool(data[key]), f"expected a non-empty string, got {data[key]!r}; "
+              "allowed: a non-empty string", source=source, key=f"{at}.{key}")
+    _need(data["status"] in STATUSES, f"status {data['status']!r} is not allowed; allowed: {', '.join(STATUSES)}",
+          source=source, key=f"{at}.status")
+    metrics = data.get("metrics") or {}
+    _need(isinstance(metrics, Mapping), "expected a mapping of metric to number; allowed: a mapping",
+          source=source, key=f"{at}.metrics")
+    for metric, value in metrics.items():
+        _need(_number(value), f"{value!r} is not allowed; allowed: a finite number", source=source,
+              key=f"{at}.metrics.{metric}")
+    raw_samples = data.get("samples") or {}
+    _need(isinstance(raw_samples, Mapping), "expected a mapping of metric to a list of numbers; allowed: a mapping",
+          source=source, key=f"{at}.samples")
+    samples: dict[str, tuple[float, ...]] = {}
+    for metric, values in raw_samples.items():
+        ok = isinstance(values, Sequence) and not isinstance(values, str) and all(_number(v) for v in values)
+        _need(ok, "expected a list of finite numbers; allowed: a list of finite numbers", source=source,
+              key=f"{at}.samples.{metric}")
+        samples[str(metric)] = tuple(float(v) for v in values)
+    tags = data.get("tags") or {}
+    _need(isinstance(tags, Mapping) and all(isinstance(v, str | bool) for v in tags.values()),
+          "expected a mapping of tag to string or true/false; allowed: a mapping", source=source, key=f"{at}.tags")
+    fingerprint = data.get("fingerprint")
+    _need(fingerprint is None or isinstance(fingerprint, str), f"expected a string, got {fingerprint!r}; "
+          "allowed: a string or nothing", source=source, key=f"{at}.fingerprint")
+    error = data.get("error")
+    _need(error is None or (isinstance(error, Mapping) and {"kind", "message"} <= set(error)),
+          "expected a mapping with keys kind, message; allowed: a mapping or nothing", source=source,
+          key=f"{at}.error")
+    return Row(
+        device=data["device"], sdk=data["sdk"], version=data["version"], scenario=data["scenario"],
+        status=data["status"], candidate=str(data.get("candidate") or f"{data['sdk']}@{data['version']}"),
+        vendor=str(data.get("vendor") or ""), tags=dict(tags),
+        metrics={str(k): float(v) for k, v in metrics.items()}, samples=samples, fingerprint=fingerprint,
+        error=dict(error) if error is not None else None, run_id=str(data.get("run_id") or ""),
+        name=str(data.get("name") or ""),
+    )
+
+
+def rows_from_mappings(items: Iterable[Any], *, source: str) -> list[Row]:
+    """Rows from plain mappings (e.g. a results store's query result)."""
+    return [row_from_mapping(item, source=source, index=i) for i, item in enumerate(items)]
+
+
+def _item_dir(run_dir: Path, record: ItemRecord) -> Path:
+    """The item's folder: where its attachments are, else the runner's rule for folder names."""
+    for rel in record.attachments:
+        parts = PurePosixPath(rel).parts
+        if len(parts) >= 3 and parts[0] == "items":
+            return run_dir / parts[0] / parts[1]
+    return run_dir / "items" / re.sub(r"[^A-Za-z0-9@._-]+", "_", record.name).strip("_")
+
+
+def samples_from_details(details: Mapping[str, Any]) -> dict[str, tuple[float, ...]]:
+    """Repeats kept in details.json: every launch of each launch step. A step of mode M gives the samples of
+    `startup_M_ms` and `app_first_frame_M_ms`; the first step also those of `startup_ms` and `app_first_frame_ms`
+    (the runner sets those from the scenario's first launch step)."""
+    runs = (details.get("details") or {}).get("startup_runs") or []
+    out: dict[str, tuple[float, ...]] = {}
+    for position, run in enumerate(runs):
+        if not isinstance(run, Mapping):
+            continue
+        mode = str(run.get("mode", ""))
+        for metric in SAMPLED_METRICS:
+            values = run.get(metric) or []
+            if not (isinstance(values, list) and values and all(_number(v) for v in values)):
+                continue
+            sample = tuple(float(v) for v in values)
+            if mode:
+                out.setdefault(metric.replace("_ms", f"_{mode}_ms"), sample)
+            if position == 0:
+                out[metric] = sample
+    return out
+
+
+def load_run_rows(run_dir: Path) -> list[Row]:
+    """A run's rows: results.json (or results.jsonl), with samples from each item's details.json where present."""
+    records = load_results(run_dir)
+    rows = []
+    for index, record in enumerate(records):
+        data: dict[str, Any] = record.to_dict()
+        details_path = _item_dir(run_dir, record) / "details.json"
+        if details_path.is_file():
+            try:
+                details = json.loads(details_path.read_text(encoding="utf-8"))
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                raise ConfigError(f"not readable JSON ({exc}); allowed: the details.json the runner writes",
+                                  file=str(details_path)) from exc
+            data["samples"] = samples_from_details(details) if isinstance(details, Mapping) else {}
+        rows.append(row_from_mapping(data, source=str(run_dir), index=index))
+    return rows
+
+
+__all__ = [
+    "SAMPLED_METRICS",
+    "Row",
+    "load_run_rows",
+    "row_from_mapping",
+    "rows_from_mappings",
+    "samples_from_details",
+]
