@@ -4,14 +4,32 @@ video): which source frame every output frame shows, and the frame-timing statis
 from __future__ import annotations
 
 import json
+import queue
+import subprocess
+import threading
+from collections import deque
+from collections.abc import Iterator, Sequence
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from harness.capture.clip import ClipSpec
-from harness.capture.video import iter_frames, probe
-from harness.errors import AnalysisError
+from harness.capture.video import _colour_filter, _read_exactly, _read_stderr, _tool, probe
+from harness.errors import AnalysisError, ConfigError
 from harness.metrics.frames import analyze_timeline
 from harness.metrics.indexcode import decode_index
+
+UInt8Array = npt.NDArray[np.uint8]
+
+FAST_SHORT_SIDE_PX = 240
+"""The fast pass shrinks frames by the whole factor that brings their shorter side nearest above this: code cells
+stay >= 9 px even for a portrait clip pillarboxed in a landscape recording (a 1920x1080 frame becomes 480x270)."""
+MAX_SELECT_RANGES = 64  # beyond this many separate unread stretches, the full-size pass converts every frame
+_LINE_TIMEOUT_S = 120.0
+_STDERR_TAIL = 20
 
 
 def load_clip_spec(clip_info_path: Path | None) -> ClipSpec:
@@ -22,16 +40,117 @@ def load_clip_spec(clip_info_path: Path | None) -> ClipSpec:
     except (OSError, json.JSONDecodeError) as exc:
         raise AnalysisError(f"{clip_info_path}: cannot read the clip info ({exc}); "
                             "allowed: the .json file written by `harness clip`") from exc
-    return ClipSpec.from_info(info)
+    if not isinstance(info, dict):
+        raise AnalysisError(f"{clip_info_path}: holds a JSON {type(info).__name__}, not an object; "
+                            "allowed: the .json file written by `harness clip`")
+    try:
+        return ClipSpec.from_info(info)
+    except ConfigError as exc:
+        raise ConfigError(exc.detail, file=str(clip_info_path), key_path=exc.key_path) from exc
+
+
+def _stream(video: Path, *, filters: str, pix_fmt: str, channels: int) -> Iterator[tuple[Fraction, UInt8Array]]:
+    """(pts in seconds, H x W x channels frame) for every frame that leaves FFmpeg's `filters`, in order."""
+    cmd = [
+        _tool("ffmpeg"), "-hide_banner", "-nostats", "-nostdin", "-loglevel", "info", "-i", str(video),
+        "-map", "0:v:0", "-an", "-sn", "-dn", "-vf", f"{filters},showinfo=checksum=0",
+        "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", pix_fmt, "pipe:1",
+    ]  # fmt: skip
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    lines: queue.Queue[tuple[str, Any] | None] = queue.Queue()
+    tail: deque[str] = deque(maxlen=_STDERR_TAIL)
+    reader = threading.Thread(target=_read_stderr, args=(proc.stderr, lines, tail), daemon=True)
+    reader.start()
+    count = 0
+    timebase: Fraction | None = None
+    finished = False
+    try:
+        while True:
+            try:
+                item = lines.get(timeout=_LINE_TIMEOUT_S)
+            except queue.Empty as exc:
+                raise AnalysisError(f"{video}: ffmpeg produced no frame for {_LINE_TIMEOUT_S:.0f} s") from exc
+            if item is None:
+                break
+            kind, value = item
+            if kind == "timebase":
+                timebase = value
+                continue
+            n_text, pts_text, pts_time_text, w_text, h_text = value
+            width, height = int(w_text), int(h_text)
+            data = _read_exactly(proc.stdout, width * height * channels)
+            if data is None:
+                break
+            if pts_text == b"NOPTS":
+                raise AnalysisError(f"{video}: frame {int(n_text)} has no presentation timestamp")
+            pts = Fraction(int(pts_text)) * timebase if timebase else Fraction(pts_time_text.decode())
+            count += 1
+            yield pts, np.frombuffer(data, dtype=np.uint8).reshape(height, width, channels)
+        finished = True
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        code = proc.wait()
+        reader.join(timeout=5)
+        assert proc.stdout is not None
+        proc.stdout.close()
+    if finished and (count == 0 or code != 0):
+        why = next((line for line in reversed(tail) if line), f"exit status {code}")
+        if count == 0:
+            raise AnalysisError(f"{video} is not a video: no frame could be decoded ({why})")
+        raise AnalysisError(f"{video}: decoding stopped after {count} frames ({why})")
+
+
+def _shrink_filters(width: int, height: int) -> str:
+    factor = max(1, min(width, height) // FAST_SHORT_SIDE_PX)
+    return (f"scale=iw/{factor}:ih/{factor}:flags=area," if factor > 1 else "") + "format=gray"
+
+
+def _select_filter(positions: Sequence[int]) -> str:
+    """An FFmpeg select filter keeping the frames at `positions` (sorted), or '' to keep every frame."""
+    ranges: list[list[int]] = []
+    for k in positions:
+        if ranges and ranges[-1][1] == k - 1:
+            ranges[-1][1] = k
+        else:
+            ranges.append([k, k])
+    if len(ranges) > MAX_SELECT_RANGES:
+        return ""
+    return "select=" + "+".join(f"between(n\\,{a}\\,{b})" for a, b in ranges) + ","
 
 
 def decode_timeline(video: Path, spec: ClipSpec) -> tuple[list[float], list[int | None]]:
-    t_ms: list[float] = []
+    """Presentation time (ms after the first frame) and clip index (None: unreadable) of every frame of `video`.
+
+    A fast pass reads every frame shrunk and in grey (the code's cells are large and black or white); only the
+    frames it cannot read are decoded again at full size in colour, with the stream's own colour range and
+    matrix (tinted, small or low-contrast codes), so the result is that of reading every frame at full size.
+    """
+    info = probe(video)
+    pts: list[Fraction] = []
     indices: list[int | None] = []
-    for t, frame in iter_frames(video):
-        found = decode_index(frame, spec=spec)
-        t_ms.append(t)
-        indices.append(None if found is None else int(found.index))
+    prefer: tuple[int, bool] | None = None
+    for p, grey in _stream(video, filters=_shrink_filters(info.width, info.height), pix_fmt="gray", channels=1):
+        found = decode_index(np.broadcast_to(grey, (*grey.shape[:2], 3)), spec=spec, prefer=prefer)
+        if found is not None:
+            prefer = (found.rotation_deg, found.mirrored)
+        pts.append(p)
+        indices.append(None if found is None else found.index)
+    missing = [k for k, i in enumerate(indices) if i is None]
+    if missing:
+        position = {pts[k]: k for k in reversed(missing)}
+        filters = f"{_select_filter(missing)}{_colour_filter(info.to_dict())},format=rgb24"
+        for p, frame in _stream(video, filters=filters, pix_fmt="rgb24", channels=3):
+            k = position.get(p)
+            if k is None or indices[k] is not None:
+                continue
+            found = decode_index(frame, spec=spec, prefer=prefer)
+            indices[k] = None if found is None else found.index
+    t_ms = [float((p - pts[0]) * 1000) for p in pts]
+    for k in range(1, len(t_ms)):
+        if t_ms[k] < t_ms[k - 1]:
+            raise AnalysisError(f"{video}: presentation times go backwards at frame {k} "
+                                f"({t_ms[k]:.3f} ms after {t_ms[k - 1]:.3f} ms)")
     return t_ms, indices
 
 
@@ -39,7 +158,6 @@ def analyze_video(video: Path, *, clip_info_path: Path | None = None, refresh_hz
                   ) -> dict[str, Any]:
     """Frame timing of ``video``; AnalysisError when it is not a video or shows no index code."""
     spec = load_clip_spec(clip_info_path)
-    probe(video)
     t_ms, indices = decode_timeline(video, spec)
     if not any(i is not None for i in indices):
         raise AnalysisError(f"{video}: no frame shows the reference clip's index code "

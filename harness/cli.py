@@ -166,7 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--config", metavar="FILE", help="YAML with a compare: section (thresholds, alpha)")
     compare.add_argument("--match-tag", default="tier", metavar="TAG",
                          help="adaptation: compare a device only with reference devices sharing this tag ('' = all)")
-    compare.add_argument("--out", metavar="FILE.html", help="where to write the HTML (default RUN_B/compare-RUN_A.html)")
+    compare.add_argument("--out", metavar="FILE.html",
+                         help="where to write the HTML (default RUN_B/compare-RUN_A.html)")
     return parser
 
 
