@@ -49,6 +49,8 @@ def _run(args: argparse.Namespace, extra: list[str]) -> int:
         pytest_args += ["-k", args.k]
     if args.no_report:
         pytest_args.append("--no-report")
+    if args.store:
+        pytest_args += ["--store", args.store]
     code = int(pytest.main(pytest_args + extra))
     if code == pytest.ExitCode.OK:
         return EXIT_OK
@@ -148,6 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--run-dir", metavar="DIR", help="output folder (default reports/<run-id>)")
     run.add_argument("-k", metavar="EXPR", help="pytest -k expression on item ids")
     run.add_argument("--no-report", action="store_true", help="skip the Allure report")
+    run.add_argument("--store", metavar="URL",
+                     help="results store: SQLite path or postgresql://... (default: results.db beside the run)")
     run.add_argument("-v", "--verbose", action="store_true", help="one line per item as it runs")
 
     clip = sub.add_parser("clip", help="write the reference camera clip (Y4M or MP4 by extension)")

@@ -35,6 +35,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     "(default: reports/<run-id>)")
     group.addoption("--report-name", metavar="TEXT", default="Short-video SDK matrix", help="title of the report")
     group.addoption("--no-report", action="store_true", default=False, help="skip generating the Allure report")
+    group.addoption("--store", metavar="URL", default=None,
+                    help="results store: a SQLite path or postgresql://user@host:port/db "
+                    "(default: results.db beside the run folder)")
 
 
 def _scenario_dir(config: pytest.Config) -> Path:
@@ -137,10 +140,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if run is None:
         return
     run.stop()
-    if not session.config.getoption("no_report"):
-        from harness.report.finish import finish_run
+    from harness.report.finish import finish_run
 
-        run.report_path = finish_run(run, report_name=session.config.getoption("report_name"))
+    run.report_path = finish_run(run, report_name=session.config.getoption("report_name"),
+                                 store_url=session.config.getoption("store"),
+                                 report=not session.config.getoption("no_report"))
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
@@ -152,6 +156,10 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     terminalreporter.write_sep("=", "SDK matrix")
     terminalreporter.write_line(format_summary(run.writer.records))
     terminalreporter.write_line(f"results: {run.run_dir / 'results.json'}")
+    if run.store_location:
+        terminalreporter.write_line(f"store:   {run.store_location}")
+    elif run.store_error:
+        terminalreporter.write_line(f"not stored: {run.store_error}")
     report = getattr(run, "report_path", None)
     if report:
         terminalreporter.write_line(f"report:  {report}")

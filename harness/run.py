@@ -57,6 +57,8 @@ class Run:
     appium_version: str = field(default="", init=False)
     report_path: Path | None = field(default=None, init=False)
     report_error: str | None = field(default=None, init=False)
+    store_location: str | None = field(default=None, init=False)
+    store_error: str | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         for sub in ("allure-results", "logs", "items"):

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the harness needs, pinned and idempotently: Debian packages (Chromium, chromedriver, ffmpeg),
+# Installs what the harness needs, pinned and idempotently: Debian packages (Chromium, chromedriver, ffmpeg,
+# PostgreSQL for teams that share a results store and for the store's tests),
 # Appium 3 + its Chromium driver + Allure 3 from npm into .tools/ (git-ignored), and a Python venv in .venv/.
 # A second run checks each part in well under a second and installs nothing.
 set -euo pipefail
@@ -15,7 +16,7 @@ log() { printf '[setup] %s\n' "$*"; }
 
 # --- Debian packages ---------------------------------------------------------------------------------------
 need_apt=()
-for pkg in chromium chromium-driver ffmpeg; do
+for pkg in chromium chromium-driver ffmpeg postgresql; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -11,7 +11,8 @@ import pytest
 from harness.capture.clip import ClipSpec, render_frame
 from harness.capture.web import BAND_H, BAND_TOP, BAND_W, BandDecoder, probe_source
 from harness.config import parse_scenario
-from harness.scenario.item import judge, safe_name
+from harness.report.results import item_dir_name as safe_name
+from harness.scenario.item import judge
 from harness.scenario.runner import parse_stats
 
 

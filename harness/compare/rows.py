@@ -12,7 +12,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Final
 
 from harness.errors import ConfigError
-from harness.report.results import STATUSES, ItemRecord, load_results
+from harness.report.results import STATUSES, ItemRecord, item_dir, load_results
 
 REQUIRED_KEYS: Final = ("device", "sdk", "version", "scenario", "status")
 OPTIONAL_KEYS: Final = ("candidate", "vendor", "tags", "metrics", "samples", "fingerprint", "error", "run_id", "name")
@@ -145,7 +145,7 @@ def load_run_rows(run_dir: Path) -> list[Row]:
     rows = []
     for index, record in enumerate(records):
         data: dict[str, Any] = record.to_dict()
-        details_path = _item_dir(run_dir, record) / "details.json"
+        details_path = item_dir(run_dir, record) / "details.json"
         if details_path.is_file():
             try:
                 details = json.loads(details_path.read_text(encoding="utf-8"))

@@ -29,8 +29,25 @@ def chromium_version() -> str | None:
     return lines[-1].strip() if lines else None
 
 
-def finish_run(run: Any, *, report_name: str) -> Path | None:
-    """Writes metadata, generates the report once, writes summary.txt; returns the report's index.html."""
+def store_run(run: Any, *, store_url: str | None) -> str:
+    """Ingests the run into the results store (default: results.db beside the run folders); returns its location."""
+    from harness.store import open_store, run_metadata
+
+    store = open_store(store_url or (run.run_dir.parent / "results.db"))
+    try:
+        store.ingest_run(run.run_dir, devices=run.devices, candidates=run.candidates, kind="run",
+                         metadata=run_metadata(project_root()))
+        return str(store.url)
+    finally:
+        store.close()
+
+
+def finish_run(run: Any, *, report_name: str, store_url: str | None = None, report: bool = True) -> Path | None:
+    """Writes metadata, stores the run, generates the report once, writes summary.txt; returns the index.html."""
+    try:
+        run.store_location = store_run(run, store_url=store_url)
+    except HarnessError as exc:
+        run.store_error = str(exc)
     results_dir: Path = run.results_dir
     platforms = sorted({d.platform for d in run.devices})
     write_environment(
@@ -49,6 +66,8 @@ def finish_run(run: Any, *, report_name: str) -> Path | None:
     write_executor(results_dir, run_id=run.run_id, report_name=report_name)
     write_categories(results_dir)
     (run.run_dir / "summary.txt").write_text(format_summary(run.writer.records) + "\n", encoding="utf-8")
+    if not report:
+        return None
     try:
         return generate_report(run.run_dir, results_dir=results_dir,
                                history_path=run.run_dir.parent / "history.jsonl",

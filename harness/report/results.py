@@ -10,6 +10,7 @@ import json
 import logging
 import math
 import os
+import re
 import threading
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
@@ -32,6 +33,20 @@ ERROR_KINDS: Final[tuple[str, ...]] = get_args(ErrorKind)
 
 RESULTS_JSON: Final = "results.json"
 RESULTS_JSONL: Final = "results.jsonl"
+
+
+def item_dir_name(name: str) -> str:
+    """The folder name of an item under <run>/items/: its readable name with unsafe characters as '_'."""
+    return re.sub(r"[^A-Za-z0-9@._-]+", "_", name).strip("_")
+
+
+def item_dir(run_dir: Path, record: ItemRecord) -> Path:
+    """An item's folder: where its attachments are, else the folder its name gives."""
+    for rel in record.attachments:
+        parts = PurePosixPath(rel).parts
+        if len(parts) >= 3 and parts[0] == "items":
+            return run_dir / parts[0] / parts[1]
+    return run_dir / "items" / item_dir_name(record.name)
 
 
 def utc_now_iso() -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +14,7 @@ import allure
 
 from harness.errors import AppCrashError
 from harness.report.allure_meta import allure_item_labels, attach_file, attach_metrics
-from harness.report.results import CheckRecord, ItemRecord, Status, error_info, utc_now_iso
+from harness.report.results import CheckRecord, ItemRecord, Status, error_info, item_dir_name, utc_now_iso
 from harness.scenario.context import Outcome
 from harness.scenario.runner import ScenarioRunner
 
@@ -30,10 +29,6 @@ class AllureSteps:
 
     def attach(self, path: Path, name: str) -> None:
         attach_file(path, name)
-
-
-def safe_name(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9@._-]+", "_", name).strip("_")
 
 
 # The defect class an unmet expectation points to, by the metric's name (first match wins).
@@ -79,7 +74,7 @@ def _unit(metric: str) -> str:
 
 def run_item(run: Any, item: Any) -> None:
     device, candidate, scenario = item.device, item.candidate, item.scenario
-    item_dir = run.run_dir / "items" / safe_name(item.name)
+    item_dir = run.run_dir / "items" / item_dir_name(item.name)
     started_at, started = utc_now_iso(), time.monotonic()
     allure_item_labels(scenario=scenario.name, scenario_kind=scenario.kind, device=device.id,
                        platform=device.platform, sdk=candidate.sdk, version=candidate.version,

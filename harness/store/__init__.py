@@ -1,0 +1,45 @@
+"""The results store: every run's items, metrics and raw samples kept in SQLite (reports/results.db) or a shared
+PostgreSQL database, for trends, accepted baselines and run-to-run comparisons. See docs/store.md."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Final
+
+from harness.paths import project_root
+from harness.store.db import mask_url, parse_target
+from harness.store.fingerprint import DeviceFingerprint, fingerprint_device, fingerprint_record
+from harness.store.meta import run_metadata
+from harness.store.models import Baseline, DeviceInfo, ItemInfo, MetricRow, RunInfo, SeriesPoint
+from harness.store.schema import MIGRATIONS, Migration
+from harness.store.store import ALL, Store, open_store
+
+DEFAULT_STORE: Final = Path("reports") / "results.db"  # relative to the project root (harness.paths)
+
+
+def default_store_path() -> Path:
+    """reports/results.db under the project root ($HARNESS_HOME or this checkout)."""
+    return project_root() / DEFAULT_STORE
+
+
+__all__ = [
+    "ALL",
+    "DEFAULT_STORE",
+    "MIGRATIONS",
+    "Baseline",
+    "DeviceFingerprint",
+    "DeviceInfo",
+    "ItemInfo",
+    "MetricRow",
+    "Migration",
+    "RunInfo",
+    "SeriesPoint",
+    "Store",
+    "default_store_path",
+    "fingerprint_device",
+    "fingerprint_record",
+    "mask_url",
+    "open_store",
+    "parse_target",
+    "run_metadata",
+]
