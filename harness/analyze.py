@@ -17,6 +17,8 @@ import numpy as np
 import numpy.typing as npt
 
 from harness.capture.clip import ClipSpec
+
+# iter_frames' own parts: the same FFmpeg invocation and showinfo parsing, with other filters and pixel formats.
 from harness.capture.video import _colour_filter, _read_exactly, _read_stderr, _tool, probe
 from harness.errors import AnalysisError, ConfigError
 from harness.metrics.frames import analyze_timeline
@@ -25,7 +27,7 @@ from harness.metrics.indexcode import decode_index
 UInt8Array = npt.NDArray[np.uint8]
 
 FAST_SHORT_SIDE_PX = 240
-"""The fast pass shrinks frames by the whole factor that brings their shorter side nearest above this: code cells
+"""The fast pass shrinks frames by the largest whole factor that keeps their shorter side >= this: code cells
 stay >= 9 px even for a portrait clip pillarboxed in a landscape recording (a 1920x1080 frame becomes 480x270)."""
 MAX_SELECT_RANGES = 64  # beyond this many separate unread stretches, the full-size pass converts every frame
 _LINE_TIMEOUT_S = 120.0
@@ -33,6 +35,7 @@ _STDERR_TAIL = 20
 
 
 def load_clip_spec(clip_info_path: Path | None) -> ClipSpec:
+    """The clip described by a `harness clip` .json file; the default clip when None."""
     if clip_info_path is None:
         return ClipSpec()
     try:
@@ -49,10 +52,13 @@ def load_clip_spec(clip_info_path: Path | None) -> ClipSpec:
         raise ConfigError(exc.detail, file=str(clip_info_path), key_path=exc.key_path) from exc
 
 
-def _stream(video: Path, *, filters: str, pix_fmt: str, channels: int) -> Iterator[tuple[Fraction, UInt8Array]]:
+def _stream(
+    video: Path, *, filters: str, pix_fmt: str, channels: int, decoder_options: Sequence[str] = ()
+) -> Iterator[tuple[Fraction, UInt8Array]]:
     """(pts in seconds, H x W x channels frame) for every frame that leaves FFmpeg's `filters`, in order."""
     cmd = [
-        _tool("ffmpeg"), "-hide_banner", "-nostats", "-nostdin", "-loglevel", "info", "-i", str(video),
+        _tool("ffmpeg"), "-hide_banner", "-nostats", "-nostdin", "-loglevel", "info", *decoder_options,
+        "-i", str(video),
         "-map", "0:v:0", "-an", "-sn", "-dn", "-vf", f"{filters},showinfo=checksum=0",
         "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", pix_fmt, "pipe:1",
     ]  # fmt: skip
@@ -101,9 +107,12 @@ def _stream(video: Path, *, filters: str, pix_fmt: str, channels: int) -> Iterat
         raise AnalysisError(f"{video}: decoding stopped after {count} frames ({why})")
 
 
-def _shrink_filters(width: int, height: int) -> str:
-    factor = max(1, min(width, height) // FAST_SHORT_SIDE_PX)
-    return (f"scale=iw/{factor}:ih/{factor}:flags=area," if factor > 1 else "") + "format=gray"
+# The fast pass: frames shrunk by a whole factor (FFmpeg works it out from the frame size) to grey, decoded
+# without the in-loop deblocking filter (it smooths block edges, not the flat cells of the code, and takes about
+# a sixth of H.264 decoding time). A frame this makes unreadable fails the code's checks and is read again.
+_FACTOR = f"max(1,floor(min(iw,ih)/{FAST_SHORT_SIDE_PX}))"
+FAST_FILTERS = f"scale=w='iw/{_FACTOR}':h='ih/{_FACTOR}':flags=fast_bilinear,format=gray"
+FAST_DECODER_OPTIONS = ("-skip_loop_filter", "all")
 
 
 def _select_filter(positions: Sequence[int]) -> str:
@@ -126,20 +135,24 @@ def decode_timeline(video: Path, spec: ClipSpec) -> tuple[list[float], list[int 
     frames it cannot read are decoded again at full size in colour, with the stream's own colour range and
     matrix (tinted, small or low-contrast codes), so the result is that of reading every frame at full size.
     """
-    info = probe(video)
     pts: list[Fraction] = []
     indices: list[int | None] = []
     prefer: tuple[int, bool] | None = None
-    for p, grey in _stream(video, filters=_shrink_filters(info.width, info.height), pix_fmt="gray", channels=1):
-        found = decode_index(np.broadcast_to(grey, (*grey.shape[:2], 3)), spec=spec, prefer=prefer)
-        if found is not None:
-            prefer = (found.rotation_deg, found.mirrored)
-        pts.append(p)
-        indices.append(None if found is None else found.index)
+    try:
+        for p, grey in _stream(video, filters=FAST_FILTERS, pix_fmt="gray", channels=1,
+                               decoder_options=FAST_DECODER_OPTIONS):
+            found = decode_index(np.broadcast_to(grey, (*grey.shape[:2], 3)), spec=spec, prefer=prefer)
+            if found is not None:
+                prefer = (found.rotation_deg, found.mirrored)
+            pts.append(p)
+            indices.append(None if found is None else found.index)
+    except AnalysisError:
+        probe(video)  # says what is wrong with a file that is no video at all (missing, not media, no frames)
+        raise
     missing = [k for k, i in enumerate(indices) if i is None]
     if missing:
         position = {pts[k]: k for k in reversed(missing)}
-        filters = f"{_select_filter(missing)}{_colour_filter(info.to_dict())},format=rgb24"
+        filters = f"{_select_filter(missing)}{_colour_filter(probe(video).to_dict())},format=rgb24"
         for p, frame in _stream(video, filters=filters, pix_fmt="rgb24", channels=3):
             k = position.get(p)
             if k is None or indices[k] is not None:
@@ -162,8 +175,11 @@ def analyze_video(video: Path, *, clip_info_path: Path | None = None, refresh_hz
     if not any(i is not None for i in indices):
         raise AnalysisError(f"{video}: no frame shows the reference clip's index code "
                             f"({len(indices)} frames read); was the clip playing into the camera?")
-    timing = analyze_timeline(t_ms, indices, source_fps=float(spec.fps), clip_frames=spec.frames,
-                              refresh_hz=refresh_hz)
+    try:
+        timing = analyze_timeline(t_ms, indices, source_fps=float(spec.fps), clip_frames=spec.frames,
+                                  refresh_hz=refresh_hz)
+    except AnalysisError as exc:
+        raise AnalysisError(f"{video}: {exc}") from exc
     result = timing.to_dict()
     result["frame_count"] = result["frames"]
     result["frames"] = [{"t_ms": round(t, 3), "source_index": i} for t, i in zip(t_ms, indices, strict=True)]

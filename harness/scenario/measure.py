@@ -20,7 +20,8 @@ import numpy as np
 from harness.analyze import decode_timeline
 from harness.capture.clip import ClipSpec, face_box, render_frame, skin_mask
 from harness.errors import AnalysisError, SdkDefectError
-from harness.metrics import beauty, sticker, visual
+from harness.metrics import adaptation, beauty, sticker, visual
+from harness.metrics.adaptation import Finding
 from harness.metrics.frames import analyze_timeline
 from harness.metrics.indexcode import band_top, decode_index, to_clip_frame
 from harness.metrics.lut import Lut3D, apply_lut, load_cube
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from harness.scenario.runner import ScenarioRunner
 
 _LUTS: dict[Path, Lut3D] = {}
+MIN_FREEZE_DEFECT_MS = 500.0
 
 
 def _lut(path: Path) -> Lut3D:
@@ -54,6 +56,16 @@ DETECTORS: dict[str, str] = {
     "beauty_smoothing_ratio": "majority",
     "effect_changed_share": "majority",
 }
+# The adaptation defect each detector names (docs/metrics.md).
+DETECTOR_DEFECTS: dict[str, str] = {
+    "black_frame_luma_p99": "black_frames",
+    "green_frame_share": "green_frames",
+    "filter_applied_delta_e": "effect_not_applied",
+    "beauty_smoothing_ratio": "effect_not_applied",
+    "effect_changed_share": "effect_not_applied",
+}
+# Colour findings a sticker or a beauty retouch can cause on its own; not judged while one is on.
+COLOUR_ONLY = ("colour_cast", "bt601_bt709_mismatch")
 
 
 class KeyFrameJudge:
@@ -71,7 +83,7 @@ class KeyFrameJudge:
         self.results.setdefault(metric, []).append(result)
 
     def finish(self) -> list[str]:
-        """Writes metrics, checks and evidence; returns one line per fired detector."""
+        """Writes metrics, checks, evidence and the defects of fired detectors; returns one line per one fired."""
         outcome = self.runner.outcome
         defects: list[str] = []
         for metric, results in self.results.items():
@@ -88,8 +100,11 @@ class KeyFrameJudge:
                 "threshold": shown.threshold, "verdict": "fail" if fired else "pass", "unit": shown.unit,
             })
             if fired:
-                defects.append(f"{shown.name} on {len(failed)} of {len(results)} key frames "
-                               f"({metric} = {value:.4g}, pass if {shown.threshold})")
+                text = (f"{shown.name} on {len(failed)} of {len(results)} key frames "
+                        f"({metric} = {value:.4g}, pass if {shown.threshold})")
+                defects.append(text)
+                outcome.add_defect(DETECTOR_DEFECTS[metric], value=round(value, 4), unit=shown.unit,
+                                   threshold=shown.threshold, summary=text)
             evidence = failed[0].evidence if failed else None
             if evidence is not None:
                 path = save_rgb(self.runner.item_dir / f"evidence_{metric}.jpg", evidence, quality=90)
@@ -105,6 +120,7 @@ def key_frame_checks(runner: ScenarioRunner, key_frames: Sequence[tuple[float, n
     judge = KeyFrameJudge(runner)
     seen: list[int] = []
     positions: list[tuple[float, float] | None] = []
+    findings: dict[str, list[Finding]] = {}
     region = (0, 0, spec.width, band_top(spec.height))  # everything but the index-code band
     for n, (_t, frame) in enumerate(key_frames, start=1):
         if n == 1:
@@ -124,6 +140,13 @@ def key_frame_checks(runner: ScenarioRunner, key_frames: Sequence[tuple[float, n
         lut_spec = runner.candidate.filters.get(state.filter) if state.filter != "none" else None
         if lut_spec is not None:
             base = apply_lut(source, _lut(Path(lut_spec.lut)))
+        plain_filter = state.beauty == 0 and state.effect == "none"
+        for finding in adaptation.classify_frame(
+            frame, source=source, expected=base if (lut_spec is not None and plain_filter) else None,
+            decoded=found, effect_expected=state.filter != "none" and plain_filter,
+        ):
+            if plain_filter or finding.defect not in COLOUR_ONLY:
+                findings.setdefault(finding.defect, []).append(finding)
         if state.filter != "none" and state.beauty == 0 and state.effect == "none":
             judge.add("filter_applied_delta_e", visual.filter_applied(output, source, region=region))
             if lut_spec is not None:
@@ -148,13 +171,59 @@ def key_frame_checks(runner: ScenarioRunner, key_frames: Sequence[tuple[float, n
     if valid:
         runner.outcome.metrics["effect_offset_x_face"] = round(statistics.fmean(p[0] for p in valid), 4)
         runner.outcome.metrics["effect_offset_y_face"] = round(statistics.fmean(p[1] for p in valid), 4)
-    defects = judge.finish()
+    # A frame defect counts when more than half of the decoded key frames show it.
+    defects = []
+    for name, found_in in findings.items():
+        if len(found_in) * 2 > len(seen):
+            first = found_in[0]
+            text = f"{first.summary()} on {len(found_in)} of {len(seen)} key frames"
+            defects.append(text)
+            runner.outcome.add_defect(name, value=round(first.value, 4), unit=first.unit,
+                                      threshold=first.threshold, summary=text)
+            if first.evidence is not None:
+                path = save_rgb(runner.item_dir / f"evidence_{name}.jpg", first.evidence, quality=90)
+                runner.outcome.attachments.append(path)
+                runner.reporter.attach(path, f"evidence: {name}")
+    judge.finish()
     runner.outcome.metrics["key_frames_decoded"] = float(len(seen))
     runner.outcome.details["key_frame_indices"] = seen
-    if key_frames and not seen:
-        defects.append(f"none of {len(key_frames)} key frames shows the camera image (index code unreadable)")
-    if defects:
-        raise SdkDefectError(f"[sdk] visual defect on {runner.label}: " + "; ".join(defects))
+    if key_frames and not seen and not runner.outcome.defects:
+        for _t, frame in key_frames[:1]:
+            diagnose_frame(runner, frame)
+
+
+def timing_defects(runner: ScenarioRunner, timing: dict[str, Any]) -> None:
+    """Frame drops and long freezes of a capture, as adaptation defects (the item fails when its steps end)."""
+    spec: ClipSpec = runner.services.clip_spec
+    for finding in adaptation.classify_timeline(timing, source_fps=float(spec.fps)):
+        # A single hitch of a few hundred ms is jank (its own metrics); a frozen preview is held much longer.
+        if finding.defect == "freeze" and finding.value < MIN_FREEZE_DEFECT_MS:
+            continue
+        runner.outcome.add_defect(finding.defect, value=round(finding.value, 3), unit=finding.unit,
+                                  threshold=finding.threshold, summary=finding.summary())
+
+
+def diagnose_frame(runner: ScenarioRunner, frame: np.ndarray) -> list[str]:
+    """What one output frame shows when no camera frame could be decoded in time: geometry or broken frames."""
+    spec: ClipSpec = runner.services.clip_spec
+    save = save_rgb(runner.item_dir / "diagnosis_frame.png", frame)
+    runner.outcome.attachments.append(save)
+    found = decode_index(frame, spec=spec)
+    out: list[str] = []
+    if found is not None:
+        for finding in adaptation.classify_frame(frame, source=render_frame(spec, found.index), decoded=found):
+            runner.outcome.add_defect(finding.defect, value=round(finding.value, 4), unit=finding.unit,
+                                      threshold=finding.threshold, summary=finding.summary())
+            out.append(finding.summary())
+        return out
+    for name, check in (("black_frames", visual.black_frame(frame)), ("green_frames", visual.green_frame(frame)),
+                        ("uniform_frames", visual.uniform_frame(frame))):
+        if not check.passed:
+            runner.outcome.add_defect(name, value=round(check.value, 4), unit=check.unit,
+                                      threshold=check.threshold, summary=check.summary())
+            out.append(check.summary())
+            break
+    return out
 
 
 def fetch_and_measure_recording(runner: ScenarioRunner) -> None:

@@ -67,6 +67,7 @@ class ScenarioRunner:
         self.session: DeviceSession | None = None
         self.probe: WebProbe | None = None
         self.launches = 0
+        self._pending_timing: dict[str, Any] = {}
         self.label = f"{device.id} / {candidate.id}"
         self._handlers: dict[str, Callable[[Any], None]] = {
             "launch": self._launch,
@@ -91,6 +92,10 @@ class ScenarioRunner:
                     self._check_alive(step.describe())
         finally:
             self.close()
+        if self.outcome.defects:
+            # Found along the way (key frames, frame timing); every step still ran, so all of them are listed.
+            raise SdkDefectError(f"[sdk] adaptation defects on {self.label}: "
+                                 + "; ".join(d["summary"] for d in self.outcome.defects))
         return self.outcome
 
     def close(self) -> None:
@@ -191,13 +196,15 @@ class ScenarioRunner:
         info = probe.info()
         self.launches += 1
         if first_t is None:
+            shot = probe.snapshot()
+            diagnosis = measure.diagnose_frame(self, shot[1]) if shot is not None else []
             reason = info.get("error") or (
                 "the preview element was never found" if not info.get("attached")
                 else f"{info.get('frameCount', 0)} output frames, none showing the camera image"
             )
             raise SdkDefectError(
                 f"[sdk] no processed camera frame reached the preview within {STARTUP_TIMEOUT_S:g} s "
-                f"on {self.label}: {reason}"
+                f"on {self.label}: {reason}" + (f"; the output shows: {'; '.join(diagnosis)}" if diagnosis else "")
             )
         observed_ms = float(info["timeOrigin"]) + first_t - launched_epoch_ms
         return observed_ms, self._app_first_frame()
@@ -336,6 +343,7 @@ class ScenarioRunner:
             self.reporter.attach(clip, "captured output (WebM)")
         self._stats_metrics()
         measure.key_frame_checks(self, key_frames)
+        measure.timing_defects(self, self._pending_timing)
 
     def _timing_metrics(self, frames: ProbeFrames) -> None:
         spec = self.services.clip_spec
@@ -360,6 +368,7 @@ class ScenarioRunner:
         m["stutter_ratio"] = round(float(d["stutter_ratio"]), 4)
         self.outcome.details["frame_timing"] = d
         self.outcome.details["timeline"] = {"t_ms": frames.t_ms, "source_index": frames.indices}
+        self._pending_timing = d
 
     def _stats_metrics(self) -> None:
         if self.session is None or not self.session.has("stats"):
