@@ -4,11 +4,7 @@ video): which source frame every output frame shows, and the frame-timing statis
 from __future__ import annotations
 
 import json
-import queue
-import subprocess
-import threading
-from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -17,9 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from harness.capture.clip import ClipSpec
-
-# iter_frames' own parts: the same FFmpeg invocation and showinfo parsing, with other filters and pixel formats.
-from harness.capture.video import _colour_filter, _read_exactly, _read_stderr, _tool, probe
+from harness.capture.video import colour_filter, probe, stream_frames
 from harness.errors import AnalysisError, ConfigError
 from harness.metrics.frames import analyze_timeline
 from harness.metrics.indexcode import decode_index
@@ -30,8 +24,6 @@ FAST_SHORT_SIDE_PX = 240
 """The fast pass shrinks frames by the largest whole factor that keeps their shorter side >= this: code cells
 stay >= 9 px even for a portrait clip pillarboxed in a landscape recording (a 1920x1080 frame becomes 480x270)."""
 MAX_SELECT_RANGES = 64  # beyond this many separate unread stretches, the full-size pass converts every frame
-_LINE_TIMEOUT_S = 120.0
-_STDERR_TAIL = 20
 
 
 def load_clip_spec(clip_info_path: Path | None) -> ClipSpec:
@@ -50,61 +42,6 @@ def load_clip_spec(clip_info_path: Path | None) -> ClipSpec:
         return ClipSpec.from_info(info)
     except ConfigError as exc:
         raise ConfigError(exc.detail, file=str(clip_info_path), key_path=exc.key_path) from exc
-
-
-def _stream(
-    video: Path, *, filters: str, pix_fmt: str, channels: int, decoder_options: Sequence[str] = ()
-) -> Iterator[tuple[Fraction, UInt8Array]]:
-    """(pts in seconds, H x W x channels frame) for every frame that leaves FFmpeg's `filters`, in order."""
-    cmd = [
-        _tool("ffmpeg"), "-hide_banner", "-nostats", "-nostdin", "-loglevel", "info", *decoder_options,
-        "-i", str(video),
-        "-map", "0:v:0", "-an", "-sn", "-dn", "-vf", f"{filters},showinfo=checksum=0",
-        "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", pix_fmt, "pipe:1",
-    ]  # fmt: skip
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    lines: queue.Queue[tuple[str, Any] | None] = queue.Queue()
-    tail: deque[str] = deque(maxlen=_STDERR_TAIL)
-    reader = threading.Thread(target=_read_stderr, args=(proc.stderr, lines, tail), daemon=True)
-    reader.start()
-    count = 0
-    timebase: Fraction | None = None
-    finished = False
-    try:
-        while True:
-            try:
-                item = lines.get(timeout=_LINE_TIMEOUT_S)
-            except queue.Empty as exc:
-                raise AnalysisError(f"{video}: ffmpeg produced no frame for {_LINE_TIMEOUT_S:.0f} s") from exc
-            if item is None:
-                break
-            kind, value = item
-            if kind == "timebase":
-                timebase = value
-                continue
-            n_text, pts_text, pts_time_text, w_text, h_text = value
-            width, height = int(w_text), int(h_text)
-            data = _read_exactly(proc.stdout, width * height * channels)
-            if data is None:
-                break
-            if pts_text == b"NOPTS":
-                raise AnalysisError(f"{video}: frame {int(n_text)} has no presentation timestamp")
-            pts = Fraction(int(pts_text)) * timebase if timebase else Fraction(pts_time_text.decode())
-            count += 1
-            yield pts, np.frombuffer(data, dtype=np.uint8).reshape(height, width, channels)
-        finished = True
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        code = proc.wait()
-        reader.join(timeout=5)
-        assert proc.stdout is not None
-        proc.stdout.close()
-    if finished and (count == 0 or code != 0):
-        why = next((line for line in reversed(tail) if line), f"exit status {code}")
-        if count == 0:
-            raise AnalysisError(f"{video} is not a video: no frame could be decoded ({why})")
-        raise AnalysisError(f"{video}: decoding stopped after {count} frames ({why})")
 
 
 # The fast pass: frames shrunk by a whole factor (FFmpeg works it out from the frame size) to grey, decoded
@@ -139,7 +76,7 @@ def decode_timeline(video: Path, spec: ClipSpec) -> tuple[list[float], list[int 
     indices: list[int | None] = []
     prefer: tuple[int, bool] | None = None
     try:
-        for p, grey in _stream(video, filters=FAST_FILTERS, pix_fmt="gray", channels=1,
+        for p, grey in stream_frames(video, filters=FAST_FILTERS, pix_fmt="gray", channels=1,
                                decoder_options=FAST_DECODER_OPTIONS):
             found = decode_index(np.broadcast_to(grey, (*grey.shape[:2], 3)), spec=spec, prefer=prefer)
             if found is not None:
@@ -152,8 +89,8 @@ def decode_timeline(video: Path, spec: ClipSpec) -> tuple[list[float], list[int 
     missing = [k for k, i in enumerate(indices) if i is None]
     if missing:
         position = {pts[k]: k for k in reversed(missing)}
-        filters = f"{_select_filter(missing)}{_colour_filter(probe(video).to_dict())},format=rgb24"
-        for p, frame in _stream(video, filters=filters, pix_fmt="rgb24", channels=3):
+        filters = f"{_select_filter(missing)}{colour_filter(probe(video).to_dict())},format=rgb24"
+        for p, frame in stream_frames(video, filters=filters, pix_fmt="rgb24", channels=3):
             k = position.get(p)
             if k is None or indices[k] is not None:
                 continue

@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import threading
 from collections import deque
-from collections.abc import Generator
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -148,7 +148,7 @@ def probe(path: Path) -> VideoInfo:
     )
 
 
-def _colour_filter(stream: dict[str, Any]) -> str:
+def colour_filter(stream: dict[str, Any]) -> str:
     """FFmpeg scale filter: the stream's YUV to full-range RGB with its declared matrix and range."""
     pix_fmt = str(stream.get("pix_fmt", ""))
     colour_range = stream.get("color_range")
@@ -201,13 +201,33 @@ def iter_frames(path: Path, *, max_frames: int | None = None) -> Generator[tuple
     if max_frames is not None and max_frames < 1:
         raise ConfigError(f"max_frames must be >= 1 or None, got {max_frames}", key_path="max_frames")
     stream = _ffprobe(path, _STREAM_ENTRIES)["streams"][0]
+    first_pts: Fraction | None = None
+    last_t_ms = float("-inf")
+    frames = stream_frames(
+        path, filters=f"{colour_filter(stream)},format=rgb24", pix_fmt="rgb24", channels=3,
+        output_options=["-frames:v", str(max_frames)] if max_frames is not None else [],
+    )
+    for count, (pts, frame) in enumerate(frames):
+        first_pts = pts if first_pts is None else first_pts
+        t_ms = float((pts - first_pts) * 1000)
+        if t_ms < last_t_ms:
+            raise AnalysisError(
+                f"{path}: presentation times go backwards at frame {count} ({t_ms:.3f} ms after {last_t_ms:.3f} ms)"
+            )
+        last_t_ms = t_ms
+        yield t_ms, frame
+
+
+def stream_frames(
+    video: Path, *, filters: str, pix_fmt: str, channels: int, decoder_options: Sequence[str] = (),
+    output_options: Sequence[str] = (),
+) -> Iterator[tuple[Fraction, npt.NDArray[np.uint8]]]:
+    """(pts in seconds, H x W x channels frame) for every frame that leaves FFmpeg's `filters`, in order."""
     cmd = [
-        _tool("ffmpeg"), "-hide_banner", "-nostats", "-nostdin", "-loglevel", "info", "-i", str(path),
-        "-map", "0:v:0", "-an", "-sn", "-dn",
-        "-vf", f"{_colour_filter(stream)},format=rgb24,showinfo=checksum=0",
-        "-fps_mode", "passthrough",
-        *(["-frames:v", str(max_frames)] if max_frames is not None else []),
-        "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1",
+        _tool("ffmpeg"), "-hide_banner", "-nostats", "-nostdin", "-loglevel", "info", *decoder_options,
+        "-i", str(video),
+        "-map", "0:v:0", "-an", "-sn", "-dn", "-vf", f"{filters},showinfo=checksum=0",
+        "-fps_mode", "passthrough", *output_options, "-f", "rawvideo", "-pix_fmt", pix_fmt, "pipe:1",
     ]  # fmt: skip
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     lines: queue.Queue[tuple[str, Any] | None] = queue.Queue()
@@ -216,15 +236,13 @@ def iter_frames(path: Path, *, max_frames: int | None = None) -> Generator[tuple
     reader.start()
     count = 0
     timebase: Fraction | None = None
-    first_pts: Fraction | None = None
-    last_t_ms = float("-inf")
     finished = False
     try:
         while True:
             try:
                 item = lines.get(timeout=_LINE_TIMEOUT_S)
             except queue.Empty as exc:
-                raise AnalysisError(f"{path}: ffmpeg produced no frame for {_LINE_TIMEOUT_S:.0f} s") from exc
+                raise AnalysisError(f"{video}: ffmpeg produced no frame for {_LINE_TIMEOUT_S:.0f} s") from exc
             if item is None:
                 break
             kind, value = item
@@ -233,22 +251,14 @@ def iter_frames(path: Path, *, max_frames: int | None = None) -> Generator[tuple
                 continue
             n_text, pts_text, pts_time_text, w_text, h_text = value
             width, height = int(w_text), int(h_text)
-            data = _read_exactly(proc.stdout, width * height * 3)
+            data = _read_exactly(proc.stdout, width * height * channels)
             if data is None:
                 break
             if pts_text == b"NOPTS":
-                raise AnalysisError(f"{path}: frame {int(n_text)} has no presentation timestamp")
+                raise AnalysisError(f"{video}: frame {int(n_text)} has no presentation timestamp")
             pts = Fraction(int(pts_text)) * timebase if timebase else Fraction(pts_time_text.decode())
-            first_pts = pts if first_pts is None else first_pts
-            t_ms = float((pts - first_pts) * 1000)
-            if t_ms < last_t_ms:
-                raise AnalysisError(
-                    f"{path}: presentation times go backwards at frame {count} ({t_ms:.3f} ms after {last_t_ms:.3f} ms)"
-                )
-            last_t_ms = t_ms
-            frame = np.frombuffer(data, dtype=np.uint8).reshape(height, width, 3)
             count += 1
-            yield t_ms, frame
+            yield pts, np.frombuffer(data, dtype=np.uint8).reshape(height, width, channels)
         finished = True
     finally:
         if proc.poll() is None:
@@ -260,5 +270,5 @@ def iter_frames(path: Path, *, max_frames: int | None = None) -> Generator[tuple
     if finished and (count == 0 or code != 0):
         why = next((line for line in reversed(tail) if line), f"exit status {code}")
         if count == 0:
-            raise AnalysisError(f"{path} is not a video: no frame could be decoded ({why})")
-        raise AnalysisError(f"{path}: decoding stopped after {count} frames ({why})")
+            raise AnalysisError(f"{video} is not a video: no frame could be decoded ({why})")
+        raise AnalysisError(f"{video}: decoding stopped after {count} frames ({why})")
