@@ -1,6 +1,8 @@
-"""The `harness` command: `run` drives the matrix (through pytest and the plugin), `clip` writes the reference
-camera clip, `analyze` measures a recording offline. Exit codes: 0 passed, 1 items failed, 2 bad input or usage,
-3 infrastructure failure."""
+"""The `harness` command: `run` drives the matrix (through pytest and the plugin), `nightly` runs it and gates it
+against the accepted baseline, `baseline` accepts one, `compare` compares two runs, `ticket` bundles a failing
+cell for the vendor, `scorecard` rates vendors over stored runs, `clip` writes the reference camera clip,
+`analyze` measures a recording offline. Exit codes: 0 passed (no regression), 1 items failed (a regression),
+2 bad input or usage, 3 infrastructure failure."""
 
 from __future__ import annotations
 
@@ -9,8 +11,12 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from harness.errors import AnalysisError, ConfigError, HarnessError
+
+if TYPE_CHECKING:
+    from harness.store import Store
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INFRA = 0, 1, 2, 3
 
@@ -18,6 +24,102 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INFRA = 0, 1, 2, 3
 def _run(args: argparse.Namespace, extra: list[str]) -> int:
     import pytest
 
+    code = int(pytest.main(_pytest_args(args) + extra))
+    if code == pytest.ExitCode.OK:
+        return EXIT_OK
+    if code == pytest.ExitCode.TESTS_FAILED:
+        return EXIT_FAILED
+    if code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.NO_TESTS_COLLECTED):
+        return EXIT_USAGE
+    return EXIT_INFRA
+
+
+def _nightly(args: argparse.Namespace, extra: list[str]) -> int:
+    """The matrix run, then the gate against the accepted baseline: 0 no regression, 1 regression, 2 bad input,
+    3 infrastructure. The gate's checks (baselines exist, thresholds parse) run before any device is touched."""
+    import pytest
+
+    from harness.paths import project_root
+    from harness.run import new_run_id
+
+    if not args.run_dir:
+        args.run_dir = str(project_root() / "reports" / new_run_id())
+    if args.gate_config and not Path(args.gate_config).is_file():
+        raise ConfigError(f"{args.gate_config}: no such file; allowed: a YAML file with a compare: section",
+                          key_path="--gate")
+    gate_args = ["--run-kind", "nightly", "--gate"]
+    if args.baseline:
+        gate_args += ["--baseline", _run_id_of(args.baseline)]
+    if args.gate_config:
+        gate_args += ["--gate-config", str(Path(args.gate_config).resolve())]
+    gate_args += ["--gate-junit", str(Path(args.junit or Path(args.run_dir) / "junit.xml").resolve())]
+    code = int(pytest.main(_pytest_args(args) + gate_args + extra))
+    if code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.NO_TESTS_COLLECTED):
+        return EXIT_USAGE
+    gate_path = Path(args.run_dir) / "gate.json"
+    if not gate_path.is_file():
+        print(f"harness: error: the run ended (pytest exit {code}) without a gate verdict ({gate_path} missing)",
+              file=sys.stderr)
+        return EXIT_INFRA
+    gate = json.loads(gate_path.read_text(encoding="utf-8"))
+    print(f"gate: {gate_path} -> {gate['verdict']} (exit {gate['exit_code']})")
+    return int(gate["exit_code"])
+
+
+def _run_id_of(text: str) -> str:
+    """A run id, from an id or a run folder (whose results.json names it)."""
+    path = Path(text)
+    results = path / "results.json"
+    if path.is_dir() and results.is_file():
+        records = json.loads(results.read_text(encoding="utf-8"))
+        if records and isinstance(records, list) and isinstance(records[0], dict) and records[0].get("run_id"):
+            return str(records[0]["run_id"])
+    return text
+
+
+def _default_store() -> str:
+    from harness.store import default_store_path
+
+    return str(default_store_path())
+
+
+def _open_existing_store(url: str | None) -> Store:
+    from harness.store import open_store
+
+    url = url or _default_store()
+    if "://" not in url and not Path(url).is_file():
+        raise ConfigError(f"{url}: no results store there yet; allowed: the store of earlier runs "
+                          "(`harness run` writes reports/results.db) or a postgresql:// URL", key_path="--store")
+    return open_store(url)
+
+
+def _baseline(args: argparse.Namespace) -> int:
+    with _open_existing_store(args.store) as store:
+        if args.action == "list":
+            found = store.baselines()
+            if not found:
+                print(f"no baseline accepted yet in {store.url}")
+            for b in found:
+                print(f"{b.accepted_at}  sdk={b.sdk:10} scenario={b.scenario:14} run={b.run_id}  by {b.accepted_by}"
+                      + (f"  ({b.note})" if b.note else ""))
+            return EXIT_OK
+        if not args.run:
+            raise ConfigError("missing; allowed: a stored run id, a run folder, or 'last'", key_path="RUN")
+        if args.run == "last":
+            last = store.last_run()
+            if last is None:
+                raise ConfigError(f"'last': no run stored in {store.url}", key_path="RUN")
+            run_id = last.run_id
+        else:
+            run_id = _run_id_of(args.run)
+        accepted = store.accept_baseline(run_id, sdk=args.sdk, scenario=args.scenario, accepted_by=args.by,
+                                         note=args.note or "")
+        print(f"baseline accepted: run {accepted.run_id} for sdk {accepted.sdk}, scenario {accepted.scenario} "
+              f"(by {accepted.accepted_by} at {accepted.accepted_at}) in {store.url}")
+    return EXIT_OK
+
+
+def _pytest_args(args: argparse.Namespace) -> list[str]:
     from harness.config import load_config, load_scenarios, validate_matrix
 
     devices_file = Path(args.devices).resolve()
@@ -51,14 +153,12 @@ def _run(args: argparse.Namespace, extra: list[str]) -> int:
         pytest_args.append("--no-report")
     if args.store:
         pytest_args += ["--store", args.store]
-    code = int(pytest.main(pytest_args + extra))
-    if code == pytest.ExitCode.OK:
-        return EXIT_OK
-    if code == pytest.ExitCode.TESTS_FAILED:
-        return EXIT_FAILED
-    if code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.NO_TESTS_COLLECTED):
-        return EXIT_USAGE
-    return EXIT_INFRA
+    if args.known_issues is not None:
+        if args.known_issues and not Path(args.known_issues).is_file():
+            raise ConfigError(f"{args.known_issues}: no such file; allowed: a known-issues YAML file",
+                              key_path="--known-issues")
+        pytest_args += ["--known-issues", str(Path(args.known_issues).resolve()) if args.known_issues else ""]
+    return pytest_args
 
 
 def _clip(args: argparse.Namespace) -> int:
@@ -137,11 +237,7 @@ def _compare(args: argparse.Namespace) -> int:
     return EXIT_FAILED if upgrade.regressions else EXIT_OK
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="harness", description="Integration test harness for short-video SDKs.")
-    sub = parser.add_subparsers(dest="command", required=True)
-
-    run = sub.add_parser("run", help="run the device x candidate x scenario matrix and write the report")
+def _matrix_options(run: argparse.ArgumentParser) -> None:
     run.add_argument("--devices", default="devices.yaml", metavar="FILE")
     run.add_argument("--scenarios", default="scenarios", metavar="DIR")
     run.add_argument("--device", action="append", metavar="ID", help="only this device (repeatable)")
@@ -152,7 +248,35 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-report", action="store_true", help="skip the Allure report")
     run.add_argument("--store", metavar="URL",
                      help="results store: SQLite path or postgresql://... (default: results.db beside the run)")
+    run.add_argument("--known-issues", metavar="FILE",
+                     help="vendor tickets already filed (default: known-issues.yaml when present; '' = none)")
     run.add_argument("-v", "--verbose", action="store_true", help="one line per item as it runs")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="harness", description="Integration test harness for short-video SDKs.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the device x candidate x scenario matrix and write the report")
+    _matrix_options(run)
+    nightly = sub.add_parser("nightly", help="run the matrix and gate it against the accepted baseline "
+                             "(exit 0 no regression, 1 regression, 2 bad input, 3 infrastructure)")
+    _matrix_options(nightly)
+    nightly.add_argument("--baseline", metavar="RUN_ID",
+                         help="compare with this stored run (id or folder) instead of the accepted baseline")
+    nightly.add_argument("--gate", dest="gate_config", metavar="FILE",
+                         help="YAML with a compare: section: thresholds, alpha (docs/compare.md)")
+    nightly.add_argument("--junit", metavar="FILE", help="write the gate as JUnit XML (default RUN_DIR/junit.xml)")
+
+    baseline = sub.add_parser("baseline", help="accept a stored run as the baseline, or list baselines")
+    baseline.add_argument("action", choices=("accept", "list"))
+    baseline.add_argument("run", nargs="?", metavar="RUN", help="accept: a stored run id, a run folder, or 'last'")
+    baseline.add_argument("--sdk", help="only for this sdk (default: every sdk of the run)")
+    baseline.add_argument("--scenario", help="only for this scenario (default: every scenario)")
+    baseline.add_argument("--by", help="who accepts it (default: the OS user)")
+    baseline.add_argument("--note", help="why, e.g. 'pixkit 1.5 signed off after review'")
+    baseline.add_argument("--store", metavar="URL", help="results store (default reports/results.db)")
+
 
     clip = sub.add_parser("clip", help="write the reference camera clip (Y4M or MP4 by extension)")
     clip.add_argument("--out", required=True, metavar="FILE")
@@ -172,6 +296,11 @@ def build_parser() -> argparse.ArgumentParser:
                          help="adaptation: compare a device only with reference devices sharing this tag ('' = all)")
     compare.add_argument("--out", metavar="FILE.html",
                          help="where to write the HTML (default RUN_B/compare-RUN_A.html)")
+    from harness.scorecard import cli as scorecard_cli
+    from harness.ticket import add_parser as ticket_add_parser
+
+    ticket_add_parser(sub)
+    scorecard_cli.add_parser(sub)
     return parser
 
 
@@ -185,6 +314,18 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "run":
             return _run(args, extra)
+        if args.command == "nightly":
+            return _nightly(args, extra)
+        if args.command == "baseline":
+            return _baseline(args)
+        if args.command == "ticket":
+            from harness.ticket import main as ticket_main
+
+            return ticket_main(args)
+        if args.command == "scorecard":
+            from harness.scorecard import cli as scorecard_cli
+
+            return scorecard_cli.main(args)
         if args.command == "clip":
             return _clip(args)
         if args.command == "compare":

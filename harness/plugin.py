@@ -7,16 +7,21 @@ not touch other pytest sessions.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from harness.config import load_config, load_scenarios, validate_matrix
 from harness.errors import ConfigError, HarnessError
+from harness.known_issues import resolve_known_issues
 from harness.paths import project_root
 from harness.run import Run, new_run_id
+
+if TYPE_CHECKING:
+    from harness.gate import GateRequest
 
 RUN_KEY = pytest.StashKey[Run]()
 
@@ -38,6 +43,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--store", metavar="URL", default=None,
                     help="results store: a SQLite path or postgresql://user@host:port/db "
                     "(default: results.db beside the run folder)")
+    group.addoption("--known-issues", metavar="FILE", default=None,
+                    help="vendor tickets already filed (default: known-issues.yaml in the project when present; "
+                    "'' = none)")
+    group.addoption("--run-kind", choices=("run", "nightly"), default="run", help="stored with the run")
+    group.addoption("--gate", action="store_true", default=False,
+                    help="compare the run with its accepted baseline in the store and write gate.json")
+    group.addoption("--baseline", metavar="RUN_ID", default=None,
+                    help="gate: compare with this stored run instead of the accepted baseline")
+    group.addoption("--gate-config", metavar="FILE", default=None,
+                    help="gate: YAML with a compare: section (thresholds, alpha; docs/compare.md)")
+    group.addoption("--gate-junit", metavar="FILE", default=None, help="gate: write JUnit XML here")
 
 
 def _scenario_dir(config: pytest.Config) -> Path:
@@ -71,12 +87,58 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from exc
     run_id = new_run_id()
     run_dir = Path(config.getoption("run_dir") or (project_root() / "reports" / run_id)).resolve()
+    try:
+        known = resolve_known_issues(config.getoption("known_issues"), root=project_root())
+        gate = _gate_request(config, run_dir, devices=devices, candidates=candidates, scenarios=scenarios)
+    except HarnessError as exc:
+        raise pytest.UsageError(str(exc)) from exc
     run = Run(run_id=run_id, run_dir=run_dir, config=matrix, scenarios=scenarios, devices=devices,
               candidates=candidates)
+    _keep_inputs(run_dir, devices_file, scenarios)
+    run.kind = config.getoption("run_kind")
+    run.known_issues = known
+    run.gate_request = gate
     config.stash[RUN_KEY] = run
     if not getattr(config.option, "allure_report_dir", None):
         config.option.allure_report_dir = str(run.results_dir)
         config.option.clean_alluredir = False
+
+
+def _keep_inputs(run_dir: Path, devices_file: Path, scenarios: Any) -> None:
+    """Copies of the devices file and scenario files the run used (run_dir/inputs/), so that its evidence, such as
+    a vendor ticket, shows the steps as they were run."""
+    inputs = run_dir / "inputs" / "scenarios"
+    inputs.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(devices_file, run_dir / "inputs" / "devices.yaml")
+    for scenario in scenarios:
+        source = Path(scenario.source)
+        shutil.copyfile(source, inputs / f"{scenario.name}.yaml")
+
+
+def store_url_for(option: str | None, run_dir: Path) -> str:
+    """The results store of a run: the --store option, else results.db beside the run folder."""
+    return option or str(run_dir.parent / "results.db")
+
+
+def _gate_request(config: pytest.Config, run_dir: Path, *, devices: Any, candidates: Any,
+                  scenarios: Any) -> GateRequest | None:
+    """Settles the gate's store, baselines and thresholds before any device is touched (ConfigError otherwise)."""
+    if not config.getoption("gate"):
+        return None
+    from harness.compare import default_config, load_compare_config
+    from harness.gate import GateRequest, resolve_baselines
+    from harness.store import open_store
+
+    gate_file = config.getoption("gate_config")
+    compare_config = load_compare_config(Path(gate_file)) if gate_file else default_config()
+    url = store_url_for(config.getoption("store"), run_dir)
+    cells = [(c.sdk, s.name) for c in candidates for s in scenarios
+             if any(_runs_on(c, d) for d in devices)]
+    with open_store(url) as store:
+        baselines = resolve_baselines(store, cells, explicit_run=config.getoption("baseline"))
+    junit = config.getoption("gate_junit")
+    return GateRequest(store_url=url, baselines=baselines, config=compare_config,
+                       junit_path=Path(junit).resolve() if junit else None)
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
@@ -140,6 +202,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if run is None:
         return
     run.stop()
+    if exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR):
+        run.run_failed = f"pytest stopped with exit status {int(exitstatus)} ({pytest.ExitCode(exitstatus).name})"
     from harness.report.finish import finish_run
 
     run.report_path = finish_run(run, report_name=session.config.getoption("report_name"),
@@ -160,6 +224,14 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         terminalreporter.write_line(f"store:   {run.store_location}")
     elif run.store_error:
         terminalreporter.write_line(f"not stored: {run.store_error}")
+    if run.gate_result is not None:
+        from harness.gate import format_gate
+
+        terminalreporter.write_line(format_gate(run.gate_result))
+    for item, ticket in run.known_matches:
+        terminalreporter.write_line(f"known issue: {item} -> {ticket}")
+    for note in run.report_notes:
+        terminalreporter.write_line(f"report: {note}")
     report = getattr(run, "report_path", None)
     if report:
         terminalreporter.write_line(f"report:  {report}")

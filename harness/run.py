@@ -59,6 +59,13 @@ class Run:
     report_error: str | None = field(default=None, init=False)
     store_location: str | None = field(default=None, init=False)
     store_error: str | None = field(default=None, init=False)
+    kind: str = field(default="run", init=False)  # "run" or "nightly" (stored with the run)
+    known_issues: Any = field(default=None, init=False)  # harness.known_issues.KnownIssues
+    gate_request: Any = field(default=None, init=False)  # harness.gate.GateRequest when the nightly gate runs
+    gate_result: dict[str, Any] | None = field(default=None, init=False)  # gate.json once evaluated
+    run_failed: str | None = field(default=None, init=False)  # why the session itself stopped early
+    known_matches: list[tuple[str, str]] = field(default_factory=list, init=False)  # (item name, ticket)
+    report_notes: list[str] = field(default_factory=list, init=False)  # parts of the report left out, and why
 
     def __post_init__(self) -> None:
         for sub in ("allure-results", "logs", "items"):

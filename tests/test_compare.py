@@ -604,3 +604,43 @@ def test_png_heatmap_cells_have_verdict_colours(tmp_path: Path) -> None:
     assert read is not None
     assert np.array_equal(read, image)  # PNG is lossless
     assert np.any(image[:36, :, 0] < 100)  # the header row has text drawn on it
+
+
+# --- frame metrics tested on their frame times --------------------------------------------------------------------
+
+
+def _frame_row(version: str, fps: float, frame_times: list[float]) -> Row:
+    return Row(device="pixel7", sdk="pixkit", version=version, scenario="filter-warm", status="passed",
+               candidate=f"pixkit@{version}", metrics={"content_fps": fps},
+               samples={"frame_time_ms": tuple(frame_times)})
+
+
+def test_one_fps_value_a_side_is_tested_on_the_frame_times() -> None:
+    """content_fps is one number per item; the frames behind it decide significance. 90 frames at 33.3 +- 1 ms
+    against 90 at 50 +- 1 ms (seeded): every new frame is slower, so p is tiny; 30 -> 20 fps is over -2."""
+    rng = np.random.default_rng(7)
+    base = list(33.3 + rng.uniform(-1, 1, 90))
+    slow = list(50.0 + rng.uniform(-1, 1, 90))
+    report = compare_rows([_frame_row("1.5", 30.0, base)], [_frame_row("1.6", 20.0, slow)],
+                          config=default_config())
+    fps = next(c for c in report.cells[0].comparisons if c.metric == "content_fps")
+    assert fps.verdict == "regression"
+    assert fps.basis == "mann_whitney"
+    assert fps.tested_on == "frame_time_ms (90 vs 90)"
+    assert fps.p_value is not None
+    assert fps.p_value < 1e-20
+    assert fps.ci_low is None  # no interval: it would be in ms, not fps
+    assert "on frame_time_ms (90 vs 90)" in fps.message
+
+
+def test_fps_gap_without_a_frame_time_shift_is_noise() -> None:
+    """The same frame-time distribution on both sides (seeded draws of one distribution) but fps values 2.5 apart:
+    over the threshold, not significant -> noise, never a regression."""
+    rng = np.random.default_rng(8)
+    same = [list(33.3 + rng.uniform(-3, 3, 90)) for _ in range(2)]
+    report = compare_rows([_frame_row("1.5", 30.0, same[0])], [_frame_row("1.6", 27.5, same[1])],
+                          config=default_config())
+    fps = next(c for c in report.cells[0].comparisons if c.metric == "content_fps")
+    assert fps.over_threshold
+    assert not fps.significant
+    assert fps.verdict == "noise"

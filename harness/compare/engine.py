@@ -17,6 +17,15 @@ from harness.errors import ConfigError
 
 # Severity of a status when repeats of one cell disagree: the worst one stands for the cell.
 STATUS_SEVERITY: Final = {"failed": 3, "broken": 2, "passed": 1, "skipped": 0}
+# Metrics measured once per item whose test of significance runs on the observations behind them: each frame's
+# time (the time between consecutive content updates, harness.metrics.frames.analyze_timeline) decides whether
+# the frame pacing changed at all; the metric's own medians and threshold decide by how much.
+FRAME_TIME_SERIES: Final = "frame_time_ms"
+SIGNIFICANCE_SERIES: Final = {
+    metric: FRAME_TIME_SERIES
+    for metric in ("content_fps", "presented_fps", "dropped_frames", "frame_time_p50_ms", "frame_time_p90_ms",
+                   "frame_time_p99_ms", "stutter_ratio", "jank_count", "big_jank_count")
+}
 _CELL_VERDICT_ORDER: Final = ("regression", "improvement", "noise", "unchanged", "insufficient_data")
 
 T = TypeVar("T")
@@ -139,11 +148,19 @@ def _compare_metrics(base: Sequence[Row], new: Sequence[Row], config: CompareCon
     metrics = _ordered([m for r in [*base, *new] for m in [*r.metrics, *r.samples]])
     out = []
     for metric in metrics:
+        series = SIGNIFICANCE_SERIES.get(metric)
+        proxy = (pooled_series(base, series), pooled_series(new, series)) if series else None
         for threshold in config.thresholds_for(metric):
             out.append(compare_samples(pooled(base, metric), pooled(new, metric), threshold=threshold,
                                        metric=metric, alpha=config.alpha,
-                                       bootstrap_resamples=config.bootstrap_resamples, seed=config.seed))
+                                       bootstrap_resamples=config.bootstrap_resamples, seed=config.seed,
+                                       test_samples=proxy, test_series=series))
     return out
+
+
+def pooled_series(rows: Sequence[Row], series: str) -> list[float]:
+    """Every sample of a raw series (e.g. frame_time_ms) over the rows; no fallback to a metric value."""
+    return [v for row in rows for v in row.samples.get(series, ())]
 
 
 def _label(rows: Sequence[Row], fallback: str) -> str:

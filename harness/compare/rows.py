@@ -8,6 +8,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path, PurePosixPath
 from typing import Any, Final
 
@@ -117,12 +118,36 @@ def _item_dir(run_dir: Path, record: ItemRecord) -> Path:
     return run_dir / "items" / re.sub(r"[^A-Za-z0-9@._-]+", "_", record.name).strip("_")
 
 
+def content_frame_times_ms(t_ms: Sequence[float], indices: Sequence[int | None]) -> list[float]:
+    """Times between consecutive content updates, as harness.metrics.frames.analyze_timeline defines them:
+    undecoded frames (None) are skipped, a frame showing the same index as the previous decoded one is a repeat."""
+    updates: list[float] = []
+    previous: int | None = None
+    for t, index in zip(t_ms, indices, strict=True):
+        if index is None or index == previous:
+            continue
+        updates.append(float(t))
+        previous = index
+    return [b - a for a, b in pairwise(updates)]
+
+
 def samples_from_details(details: Mapping[str, Any]) -> dict[str, tuple[float, ...]]:
-    """Repeats kept in details.json: every launch of each launch step. A step of mode M gives the samples of
-    `startup_M_ms` and `app_first_frame_M_ms`; the first step also those of `startup_ms` and `app_first_frame_ms`
-    (the runner sets those from the scenario's first launch step)."""
-    runs = (details.get("details") or {}).get("startup_runs") or []
+    """Repeats kept in details.json: every launch of each launch step, and each frame's time. A step of mode M gives
+    the samples of `startup_M_ms` and `app_first_frame_M_ms`; the first step also those of `startup_ms` and
+    `app_first_frame_ms` (the runner sets those from the scenario's first launch step). The capture's timeline
+    gives `frame_time_ms` (content_frame_times_ms), the observations behind the frame metrics."""
+    inner = details.get("details") or {}
+    runs = inner.get("startup_runs") or []
     out: dict[str, tuple[float, ...]] = {}
+    timeline = inner.get("timeline")
+    if isinstance(timeline, Mapping):
+        t_ms, indices = timeline.get("t_ms"), timeline.get("source_index")
+        if (isinstance(t_ms, list) and isinstance(indices, list) and len(t_ms) == len(indices)
+                and all(_number(t) for t in t_ms)
+                and all(i is None or (isinstance(i, int) and not isinstance(i, bool)) for i in indices)):
+            frame_times = content_frame_times_ms(t_ms, indices)
+            if frame_times:
+                out["frame_time_ms"] = tuple(frame_times)
     for position, run in enumerate(runs):
         if not isinstance(run, Mapping):
             continue
@@ -160,6 +185,7 @@ def load_run_rows(run_dir: Path) -> list[Row]:
 __all__ = [
     "SAMPLED_METRICS",
     "Row",
+    "content_frame_times_ms",
     "load_run_rows",
     "row_from_mapping",
     "rows_from_mappings",

@@ -148,6 +148,7 @@ class Comparison:
     basis: Basis
     method: Method | None
     note: str
+    tested_on: str | None = None  # the sample series the significance test used, when not the metric's own
 
     @property
     def message(self) -> str:
@@ -159,7 +160,8 @@ class Comparison:
         text = (f"{self.metric} {_num(self.base_median)} -> {_num(self.new_median)} ({self.delta:+.4g}{pct}), "
                 f"{where} {self.threshold}")
         if self.p_value is not None:
-            text += f"; p={self.p_value:.2g} ({self.method})"
+            on = f" on {self.tested_on}" if self.tested_on else ""
+            text += f"; p={self.p_value:.2g} ({self.method}{on})"
         if self.ci_low is not None and self.ci_high is not None:
             text += f", CI [{self.ci_low:+.4g}, {self.ci_high:+.4g}]"
         text += f": {self.verdict}"
@@ -184,6 +186,8 @@ def compare_samples(
     alpha: float = 0.05,
     bootstrap_resamples: int = 2000,
     seed: int = 0,
+    test_samples: tuple[Samples, Samples] | None = None,
+    test_series: str | None = None,
 ) -> Comparison:
     """Baseline samples against new samples of one metric.
 
@@ -193,6 +197,11 @@ def compare_samples(
     (2 / C(n1 + n2, n1) > alpha), the verdict rests on the threshold alone (`basis: threshold_only`): over it is a
     regression, beyond it the other way an improvement, anything else unchanged. `metric` names the metric when
     the threshold is a pattern (default: the threshold's own metric).
+
+    `test_samples` (base, new) with `test_series`: the observations behind a metric that has one value a side, e.g.
+    each frame's time behind content_fps or frame_time_p90_ms. When the metric's own samples cannot be tested,
+    the test of significance runs on these instead (Mann-Whitney, no interval: it would be in the series' unit),
+    while medians, delta and threshold stay the metric's.
     """
     if not 0 < alpha < 1:
         raise ConfigError(f"alpha {alpha} is not allowed; allowed: a number between 0 and 1 (exclusive)")
@@ -216,16 +225,26 @@ def compare_samples(
     fields: dict[str, Any] = {**empty, "base_median": base_median, "new_median": new_median, "delta": delta,
                               "delta_pct": delta_pct, "over_threshold": over}
     floor_p = smallest_p(a.size, b.size)
-    if min(a.size, b.size) < 2 or floor_p > alpha:
+    untestable = min(a.size, b.size) < 2 or floor_p > alpha
+    if untestable and test_samples is not None:
+        ta, tb = _finite(test_samples[0], f"{test_series} baseline"), _finite(test_samples[1], f"{test_series} new")
+        if min(ta.size, tb.size) >= 2 and smallest_p(ta.size, tb.size) <= alpha:
+            return _judge(fields, mann_whitney_u(tb, ta), alpha=alpha, over=over, better=better, ci=(None, None),
+                          tested_on=f"{test_series} ({ta.size} vs {tb.size})")
+    if untestable:
         why = ("one value on a side" if min(a.size, b.size) < 2
                else f"{a.size} and {b.size} values cannot reach p < {alpha:g} (smallest p {floor_p:.3g})")
         verdict: Verdict = "regression" if over else ("improvement" if better else "unchanged")
         return Comparison(**{**fields, "verdict": verdict, "basis": "threshold_only",
                              "note": f"threshold only: {why}, no test of significance"})
-    test = mann_whitney_u(b, a)
-    ci_low, ci_high = bootstrap_median_diff_ci(a, b, confidence=1.0 - alpha, n_resamples=bootstrap_resamples,
-                                               seed=seed)
+    ci = bootstrap_median_diff_ci(a, b, confidence=1.0 - alpha, n_resamples=bootstrap_resamples, seed=seed)
+    return _judge(fields, mann_whitney_u(b, a), alpha=alpha, over=over, better=better, ci=ci, tested_on=None)
+
+
+def _judge(fields: dict[str, Any], test: MannWhitney, *, alpha: float, over: bool, better: bool,
+           ci: tuple[float | None, float | None], tested_on: str | None) -> Comparison:
     significant = test.p_value < alpha
+    verdict: Verdict
     if significant and over:
         verdict = "regression"
     elif significant and better:
@@ -241,9 +260,11 @@ def compare_samples(
                   else "beyond the threshold but not significant"),
         "unchanged": "not significant and within the threshold",
     }[verdict]
-    return Comparison(**{**fields, "p_value": test.p_value, "ci_low": ci_low, "ci_high": ci_high,
+    if tested_on:
+        note += f"; tested on {tested_on}"
+    return Comparison(**{**fields, "p_value": test.p_value, "ci_low": ci[0], "ci_high": ci[1],
                          "significant": significant, "verdict": verdict, "basis": "mann_whitney",
-                         "method": test.method, "note": note})
+                         "method": test.method, "note": note, "tested_on": tested_on})
 
 
 __all__ = [

@@ -13,9 +13,11 @@ from typing import Any
 
 from harness import __version__
 from harness.errors import HarnessError
+from harness.known_issues import KnownIssues
 from harness.paths import project_root
-from harness.report.allure_meta import write_categories, write_environment, write_executor
+from harness.report.allure_meta import write_environment, write_executor
 from harness.report.generate import find_allure_bin, generate_report
+from harness.report.known import write_categories_with_known
 from harness.report.summary import format_summary
 
 
@@ -35,11 +37,70 @@ def store_run(run: Any, *, store_url: str | None) -> str:
 
     store = open_store(store_url or (run.run_dir.parent / "results.db"))
     try:
-        store.ingest_run(run.run_dir, devices=run.devices, candidates=run.candidates, kind="run",
-                         metadata=run_metadata(project_root()))
+        store.ingest_run(run.run_dir, devices=run.devices, candidates=run.candidates,
+                         kind=getattr(run, "kind", "run"), metadata=run_metadata(project_root()))
         return str(store.url)
     finally:
         store.close()
+
+
+def gate_run(run: Any) -> dict[str, Any] | None:
+    """The nightly gate, when asked for: the stored run against its baselines -> gate.json, gate.html, JUnit XML.
+    A run that could not be stored cannot be compared: its verdict is `infrastructure`."""
+    request = getattr(run, "gate_request", None)
+    if request is None:
+        return None
+    from harness.gate import evaluate_gate, infrastructure_gate, write_gate_files
+    from harness.store import open_store
+
+    reports: list[Any] = []
+    if run.store_error:
+        gate = infrastructure_gate(run.run_id, f"the run was not stored, so it cannot be compared: {run.store_error}")
+    else:
+        try:
+            with open_store(request.store_url) as store:
+                gate, reports = evaluate_gate(store, run_id=run.run_id, baselines=request.baselines,
+                                              config=request.config, run_failed=getattr(run, "run_failed", None))
+        except HarnessError as exc:
+            gate = infrastructure_gate(run.run_id, f"the comparison failed: {exc}")
+    write_gate_files(run.run_dir, gate, junit_path=request.junit_path, reports=reports)
+    return gate
+
+
+def _scorecard_page(run: Any, store_target: str) -> dict[str, str]:
+    """The vendor scorecard over the store the run was just added to, as an HTML page (none when not stored)."""
+    if not run.store_location:
+        return {}
+    from harness.scorecard import build_scorecard, scorecard_html
+    from harness.store import open_store
+
+    with open_store(store_target) as store:
+        card = build_scorecard(store, known_issues=run.known_issues or KnownIssues())
+    return {"Vendor scorecard": scorecard_html(card)}
+
+
+def _overview(run: Any, results_dir: Path, store_target: str) -> None:
+    """Known issues marked on the items, and the run's overview entry (heatmap, charts, gate, scorecard). Neither
+    may lose the run: an error is kept for the terminal and the report is generated without them."""
+    from harness.report.known import apply_known_issues
+    from harness.report.overview import write_overview
+
+    known = run.known_issues or KnownIssues()
+    records = run.writer.records
+    try:
+        run.known_matches = apply_known_issues(results_dir, records, known)
+    except (HarnessError, OSError, ValueError) as exc:
+        run.report_notes.append(f"known issues not marked: {exc}")
+    try:
+        pages = _scorecard_page(run, store_target)
+    except (HarnessError, OSError, ValueError) as exc:
+        pages = {}
+        run.report_notes.append(f"scorecard not shown: {exc}")
+    try:
+        write_overview(run.run_dir, results_dir, records=records, known=known, gate=run.gate_result,
+                       extra_pages=pages)
+    except (HarnessError, OSError, ValueError) as exc:
+        run.report_notes.append(f"run overview not written: {exc}")
 
 
 def finish_run(run: Any, *, report_name: str, store_url: str | None = None, report: bool = True) -> Path | None:
@@ -48,6 +109,7 @@ def finish_run(run: Any, *, report_name: str, store_url: str | None = None, repo
         run.store_location = store_run(run, store_url=store_url)
     except HarnessError as exc:
         run.store_error = str(exc)
+    run.gate_result = gate_run(run)
     results_dir: Path = run.results_dir
     platforms = sorted({d.platform for d in run.devices})
     write_environment(
@@ -64,7 +126,8 @@ def finish_run(run: Any, *, report_name: str, store_url: str | None = None, repo
                "scenarios": ",".join(s.name for s in run.scenarios)},
     )
     write_executor(results_dir, run_id=run.run_id, report_name=report_name)
-    write_categories(results_dir)
+    write_categories_with_known(results_dir)
+    _overview(run, results_dir, store_url or str(run.run_dir.parent / "results.db"))
     (run.run_dir / "summary.txt").write_text(format_summary(run.writer.records) + "\n", encoding="utf-8")
     if not report:
         return None

@@ -21,6 +21,7 @@ from typing import Any, Final
 
 from harness.errors import ConfigError, HarnessError, InfrastructureError
 from harness.report.allure_meta import allure3_category_rules, mask_allure_results, metric_unit
+from harness.report.known import known_issue_category_rules
 from harness.report.results import RESULTS_JSON, RESULTS_JSONL, ItemRecord, load_results
 
 log = logging.getLogger(__name__)
@@ -126,7 +127,7 @@ def write_allurerc(
         "name": report_name,
         "output": str(output_dir),
         "historyPath": str(history_path),
-        "categories": allure3_category_rules(),
+        "categories": [*known_issue_category_rules(), *allure3_category_rules()],
         "platforms": platforms,
         "performance": performance,
     }

@@ -8,10 +8,10 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from itertools import pairwise
 from pathlib import Path
 from typing import Any, Final
 
+from harness.compare.rows import content_frame_times_ms
 from harness.compare.rows import samples_from_details as startup_samples
 from harness.config import Candidate, Device
 from harness.errors import ConfigError
@@ -20,8 +20,9 @@ from harness.report.results import ItemRecord, item_dir, load_results
 from harness.store.fingerprint import DeviceFingerprint, fingerprint_device, fingerprint_record
 
 DETAILS_JSON: Final = "details.json"
-# details.json -> samples: the launches of the last start-up step (the one that set startup_ms and
-# app_first_frame_ms), each session creation, and the frame times of the last capture's timeline.
+# details.json -> samples: the launches of each start-up step (per mode, and the first step's behind startup_ms and
+# app_first_frame_ms: harness.compare.rows.samples_from_details), each session creation, and the frame times of
+# the last capture's timeline.
 STARTUP_SAMPLED: Final = ("startup_ms", "app_first_frame_ms")
 FRAME_TIME_SAMPLES: Final = "frame_time_ms"
 SESSION_SAMPLES: Final = "session_create_s"
@@ -53,19 +54,6 @@ class RunData:
 def utc_ms(text: str) -> str:
     """An ISO 8601 UTC time in one spelling (+00:00, milliseconds), so that stored times sort as text."""
     return datetime.fromisoformat(text).astimezone(UTC).isoformat(timespec="milliseconds")
-
-
-def content_frame_times_ms(t_ms: Sequence[float], indices: Sequence[int | None]) -> list[float]:
-    """Times between consecutive content updates, as harness.metrics.frames.analyze_timeline defines them:
-    undecoded frames (None) are skipped, a frame showing the same index as the previous decoded one is a repeat."""
-    updates: list[float] = []
-    previous: int | None = None
-    for t, index in zip(t_ms, indices, strict=True):
-        if index is None or index == previous:
-            continue
-        updates.append(float(t))
-        previous = index
-    return [b - a for a, b in pairwise(updates)]
 
 
 def _numbers(values: Any, *, file: Path, key: str) -> tuple[float, ...]:

@@ -1,0 +1,342 @@
+"""The run overview in the Allure report: one synthetic "Run overview" result carrying the adaptation
+heatmap, the vendor comparison, start-up distributions, the deltas against the baseline, the known issues and
+extra pages; plus a frame-time chart attached to every item that measured frame timing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import html
+import json
+import logging
+import math
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any, Final
+
+from harness.compare import (
+    Row,
+    adaptation_matrix,
+    compare_vendors,
+    default_config,
+    html_page,
+    row_from_mapping,
+    write_adaptation_png,
+)
+from harness.compare.render import UPGRADE_COLOURS
+from harness.errors import ConfigError, HarnessError
+from harness.known_issues import KnownIssues
+from harness.report.charts import deltas_svg, frame_time_svg, startup_distribution_svg
+from harness.report.known import known_issues_html, match_known, match_results, write_result
+from harness.report.results import ItemRecord, item_dir
+from harness.store.ingest import DETAILS_JSON, FRAME_TIME_SAMPLES, SESSION_SAMPLES, samples_from_details
+
+log = logging.getLogger(__name__)
+
+OVERVIEW_NAME: Final = "Run overview"
+OVERVIEW_FULL_NAME: Final = "sdk-harness.overview#run"
+# Stable across runs, so the overview keeps one history line in the report's trends.
+OVERVIEW_HISTORY_ID: Final = hashlib.md5(b"sdk-harness run overview", usedforsecurity=False).hexdigest()
+OVERVIEW_TEST_CASE_ID: Final = hashlib.md5(b"sdk-harness overview", usedforsecurity=False).hexdigest()
+FRAME_TIME_ATTACHMENT: Final = "frame time per content update (SVG)"
+ADAPTATION_PNG: Final = "adaptation.png"
+ADAPTATION_HTML: Final = "adaptation.html"
+MATCH_TAG: Final = "tier"
+_NAMESPACE: Final = uuid.UUID("3f1c8a52-6a0e-4d8f-9a51-7c2b7a9e0d11")
+_MIME: Final = {"png": "image/png", "svg": "image/svg+xml", "html": "text/html"}
+CHART_ERRORS: Final = (HarnessError, ValueError)
+
+
+@dataclass
+class _Attachments:
+    """Attachments of one result being written: files in the results folder, and what failed to draw."""
+
+    results_dir: Path
+    key: str  # names the attachment files: the same key and name give the same file
+    entries: list[dict[str, str]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def add(self, name: str, ext: str, content: str | bytes) -> Path:
+        source = f"{uuid.uuid5(_NAMESPACE, f'{self.key}/{name}')}-attachment.{ext}"
+        path = self.results_dir / source
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+        self.entries.append({"name": name, "source": source, "type": _MIME[ext]})
+        return path
+
+    def attempt(self, what: str, draw: Callable[[], None]) -> None:
+        """Run one chart; a chart that cannot be drawn is noted, and the others still are."""
+        try:
+            draw()
+        except CHART_ERRORS as exc:
+            log.warning("run overview: %s not drawn: %s", what, exc)
+            self.problems.append(f"{what}: {type(exc).__name__}: {exc}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Item:
+    record: ItemRecord
+    row: Row
+    frame_times_ms: tuple[float, ...]
+    budget_ms: float | None
+
+
+def _details(run_dir: Path, record: ItemRecord) -> tuple[dict[str, tuple[float, ...]], float | None]:
+    """An item's samples (harness.store.ingest's reading of details.json) and its frame budget in ms
+    (1000 / the camera's fps), both empty when the item wrote no details.json."""
+    path = item_dir(run_dir, record) / DETAILS_JSON
+    if not path.is_file():
+        return {}, None
+    try:
+        details = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"not readable JSON ({exc}); allowed: the details.json the runner writes",
+                          file=str(path)) from None
+    samples = samples_from_details(details, file=path)
+    timing = (details.get("details") or {}).get("frame_timing") or {}
+    fps: Any = timing.get("source_fps") if isinstance(timing, Mapping) else None
+    if isinstance(fps, int | float) and not isinstance(fps, bool) and math.isfinite(fps) and fps > 0:
+        return samples, 1000.0 / float(fps)
+    return samples, None
+
+
+def _items(run_dir: Path, records: Sequence[ItemRecord], problems: list[str]) -> list[_Item]:
+    out = []
+    for index, record in enumerate(records):
+        try:
+            samples, budget_ms = _details(run_dir, record)
+        except ConfigError as exc:
+            problems.append(f"{record.name}: details not read: {exc}")
+            samples, budget_ms = {}, None
+        data = record.to_dict()
+        data["samples"] = {k: v for k, v in samples.items() if k not in (FRAME_TIME_SAMPLES, SESSION_SAMPLES)}
+        out.append(_Item(record=record, row=row_from_mapping(data, source=str(run_dir), index=index),
+                         frame_times_ms=samples.get(FRAME_TIME_SAMPLES, ()), budget_ms=budget_ms))
+    return out
+
+
+# --- per item ----------------------------------------------------------------------------------------------
+def attach_frame_times(results_dir: Path, items: Sequence[_Item], *, run_id: str) -> tuple[int, list[str]]:
+    """Append a frame-time SVG to the Allure result of every item with frame timing (replacing one added
+    before). Returns how many results got one, and the charts that could not be drawn."""
+    by_record = {id(item.record): item for item in items}
+    count, problems = 0, []
+    for path, (data, record) in match_results(results_dir, [i.record for i in items]).items():
+        item = by_record.get(id(record))
+        if item is None or not item.frame_times_ms:
+            continue
+        files = _Attachments(results_dir, f"{run_id}/{path.name}")
+        files.attempt(f"frame time of {record.name}", partial(_frame_chart, files, item))
+        problems += files.problems
+        if not files.entries:
+            continue
+        kept = [a for a in data.get("attachments") or [] if a.get("name") != FRAME_TIME_ATTACHMENT]
+        write_result(path, {**data, "attachments": [*kept, *files.entries]})
+        count += 1
+    return count, problems
+
+
+def _frame_chart(files: _Attachments, item: _Item) -> None:
+    svg = frame_time_svg(item.frame_times_ms, title=f"{item.record.name}: frame time per content update",
+                         budget_ms=item.budget_ms)
+    files.add(FRAME_TIME_ATTACHMENT, "svg", svg)
+
+
+# --- gate -------------------------------------------------------------------------------------------------
+def gate_deltas(comparison: Mapping[str, Any]) -> list[tuple[str, float, bool]]:
+    """(device · scenario · metric, delta %, regression) per metric of one gate comparison; a metric checked
+    against several thresholds appears once, as a regression if any threshold called it one."""
+    entries: dict[str, tuple[float, bool]] = {}
+    for cell in (comparison.get("report") or {}).get("cells") or []:
+        for c in cell.get("comparisons") or []:
+            pct = c.get("delta_pct")
+            if not isinstance(pct, int | float) or isinstance(pct, bool):
+                continue
+            label = f"{cell.get('device')} · {cell.get('scenario')} · {c.get('metric')}"
+            regression = c.get("verdict") == "regression"
+            old = entries.get(label)
+            entries[label] = (float(pct), regression) if old is None else (old[0], old[1] or regression)
+    return [(label, pct, regression) for label, (pct, regression) in entries.items()]
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def gate_html(gate: Mapping[str, Any], svgs: Mapping[str, str]) -> str:
+    """The nightly gate as one standalone page: verdict, regressions, and per SDK its deltas chart (inline
+    SVG) and its metric table."""
+    verdict = str(gate.get("verdict", "?"))
+    colour = {"pass": "#b7e1b9", "regression": "#f19a9a"}.get(verdict, "#ffd57a")
+    out = [f"<h1>Gate {_e(gate.get('run_id', ''))}: <span style=\"background:{colour};padding:0 6px\">"
+           f"{_e(verdict)}</span> (exit code {_e(gate.get('exit_code', '?'))})</h1>"]
+    regressions = gate.get("regressions") or []
+    if regressions:
+        out.append("<h2>Regressions</h2><table><tr><th>sdk</th><th>device</th><th>scenario</th>"
+                   "<th>candidate</th><th>baseline</th><th>metric</th><th>message</th></tr>")
+        out += [f"<tr><td>{_e(r.get('sdk'))}</td><td>{_e(r.get('device'))}</td>"
+                f"<td>{_e(r.get('scenario'))}</td><td>{_e(r.get('candidate'))}</td>"
+                f"<td>{_e(r.get('base_candidate'))}</td>"
+                f"<td>{_e(r.get('metric') or 'newly failing')}</td><td>{_e(r.get('message'))}</td></tr>"
+                for r in regressions]
+        out.append("</table>")
+    out += [f'<p style="background:#fff4e5;padding:4px 8px">{_e(w)}</p>' for w in gate.get("warnings") or []]
+    for comp in gate.get("comparisons") or []:
+        base = comp.get("baseline") or {}
+        report = comp.get("report") or {}
+        out.append(f"<h2>{_e(comp.get('sdk'))}: {_e(report.get('new', ''))} against "
+                   f"{_e(report.get('base', ''))}</h2><p>baseline run {_e(base.get('run_id', '?'))}, "
+                   f"accepted {_e(base.get('accepted_at', '?'))} by {_e(base.get('accepted_by', '?'))}</p>")
+        if comp.get("sdk") in svgs:
+            out.append(svgs[str(comp.get("sdk"))])
+        out.append("<table><tr><th>device</th><th>scenario</th><th>metric</th><th>threshold</th>"
+                   "<th>base median</th><th>new median</th><th>delta %</th><th>p</th><th>verdict</th></tr>")
+        for cell in report.get("cells") or []:
+            for c in cell.get("comparisons") or []:
+                pct, p = c.get("delta_pct"), c.get("p_value")
+                pct_text = "-" if pct is None else f"{pct:+.1f}"
+                p_text = "-" if p is None else f"{p:.2g}"
+                colour = UPGRADE_COLOURS.get(str(c.get("verdict")), "#ffffff")
+                out.append(
+                    f"<tr><td>{_e(cell.get('device'))}</td><td>{_e(cell.get('scenario'))}</td>"
+                    f"<td>{_e(c.get('metric'))}</td><td>{_e(c.get('threshold'))}</td>"
+                    f"<td>{_e(c.get('base_median'))}</td><td>{_e(c.get('new_median'))}</td>"
+                    f"<td>{_e(pct_text)}</td><td>{_e(p_text)}</td><td style=\"background:{colour}\" "
+                    f"title=\"{_e(c.get('message', ''))}\">{_e(c.get('verdict'))}</td></tr>")
+        out.append("</table>")
+    css = ("body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222}table{border-collapse:collapse}"
+           "th,td{border:1px solid #bbb;padding:3px 7px;text-align:left}th{background:#f2f2f2}")
+    return ('<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>Gate</title>'
+            f"<style>{css}</style></head><body>\n" + "\n".join(out) + "\n</body></html>\n")
+
+
+# --- the overview -----------------------------------------------------------------------------------------
+def _adaptation(files: _Attachments, run_dir: Path, rows: Sequence[Row], run_id: str) -> None:
+    matrix = adaptation_matrix(rows, config=default_config(), match_tag=MATCH_TAG)
+    png = write_adaptation_png(matrix, run_dir / ADAPTATION_PNG)
+    files.add("adaptation heatmap (PNG)", "png", png.read_bytes())
+    page = html_page(title=f"New-device adaptation · run {run_id}", adaptation=matrix)
+    (run_dir / ADAPTATION_HTML).write_text(page, encoding="utf-8")
+    files.add("adaptation matrix (HTML)", "html", page)
+
+
+def _vendors(files: _Attachments, rows: Sequence[Row], run_id: str) -> None:
+    candidates = list(dict.fromkeys(r.candidate for r in rows))
+    if len(candidates) < 2:
+        files.problems.append(f"vendor comparison: one candidate only ({', '.join(candidates) or 'none'})")
+        return
+    report = compare_vendors(rows, candidates=candidates, config=default_config())
+    files.add("vendor comparison (HTML)", "html", html_page(title=f"Candidates side by side · run {run_id}",
+                                                            vendors=report))
+
+
+def _startup(files: _Attachments, rows: Sequence[Row]) -> None:
+    for scenario in dict.fromkeys(r.scenario for r in rows):
+        samples: dict[str, list[float]] = {}
+        for row in rows:
+            if row.scenario == scenario:
+                samples.setdefault(f"{row.device} · {row.candidate}", []).extend(row.values("startup_ms"))
+        if not any(samples.values()):
+            continue
+        files.attempt(f"startup distribution of {scenario}",
+                      partial(_startup_chart, files, scenario, samples))
+
+
+def _startup_chart(files: _Attachments, scenario: str, samples: Mapping[str, Sequence[float]]) -> None:
+    svg = startup_distribution_svg(samples, title=f"{scenario}: startup_ms per device and candidate",
+                                   unit="ms")
+    files.add(f"startup distribution · {scenario} (SVG)", "svg", svg)
+
+
+def _gate(files: _Attachments, gate: Mapping[str, Any]) -> None:
+    svgs: dict[str, str] = {}
+    for comp in gate.get("comparisons") or []:
+        sdk = str(comp.get("sdk"))
+        entries = gate_deltas(comp)
+        if not entries:
+            files.problems.append(f"baseline deltas of {sdk}: no metric with a delta in gate.json")
+            continue
+        files.attempt(f"baseline deltas of {sdk}", partial(_deltas_chart, files, sdk, entries, svgs))
+    files.add("gate (HTML)", "html", gate_html(gate, svgs))
+
+
+def _deltas_chart(files: _Attachments, sdk: str, entries: Sequence[tuple[str, float, bool]],
+                  svgs: dict[str, str]) -> None:
+    svgs[sdk] = deltas_svg(entries, title=f"{sdk}: change against the accepted baseline")
+    files.add(f"baseline deltas · {sdk} (SVG)", "svg", svgs[sdk])
+
+
+def _description(records: Sequence[ItemRecord], matches: int, tickets: Sequence[str],
+                 gate: Mapping[str, Any] | None, problems: Sequence[str], frame_charts: int) -> str:
+    statuses: dict[str, int] = {}
+    for r in {r.item_id: r for r in records}.values():
+        statuses[r.status] = statuses.get(r.status, 0) + 1
+    counts = ", ".join(f"{n} {s}" for s, n in sorted(statuses.items())) or "no items"
+    lines = [f"- **{sum(statuses.values())} item(s)**: {counts}.",
+             f"- Known issues: {matches} failure(s) covered by {len(tickets)} open ticket(s)"
+             + (f" ({', '.join(tickets)})." if tickets else "."),
+             f"- Frame-time charts attached to {frame_charts} item(s)."]
+    if gate is not None:
+        lines.append(f"- Gate: **{gate.get('verdict', '?')}** (exit code {gate.get('exit_code', '?')}), "
+                     f"{len(gate.get('regressions') or [])} regression(s) against the accepted baseline.")
+    if problems:
+        lines += ["", "Not drawn:", "", *(f"- {p}" for p in problems)]
+    return "\n".join(lines)
+
+
+def write_overview(run_dir: Path, results_dir: Path, *, records: Sequence[ItemRecord], known: KnownIssues,
+                   gate: Mapping[str, Any] | None, extra_pages: Mapping[str, str] | None = None) -> Path:
+    """Write the "Run overview" result (status passed, one history across runs) into `results_dir` with its
+    attachments, attach a frame-time chart to each item's result, and copy the heatmap and the adaptation page
+    to run_dir/adaptation.png and run_dir/adaptation.html. A chart that cannot be drawn (AnalysisError,
+    ValueError, any HarnessError) is listed in the overview's description; the others are still written.
+    Writing it again for the same run replaces it. Returns the overview's result file."""
+    run_id = records[0].run_id if records else run_dir.name
+    files = _Attachments(results_dir, run_id)
+    items = _items(run_dir, records, files.problems)
+    rows = [i.row for i in items]
+    if rows:
+        files.attempt("adaptation matrix", partial(_adaptation, files, run_dir, rows, run_id))
+        files.attempt("vendor comparison", partial(_vendors, files, rows, run_id))
+        _startup(files, rows)
+    else:
+        files.problems.append("adaptation, vendors and start-up: the run has no items")
+    if gate is not None:
+        files.attempt("gate", partial(_gate, files, gate))
+    matches = match_known(records, known)
+    files.add("known issues (HTML)", "html", known_issues_html(matches, known, today=dt.date.today()))
+    for name, page in (extra_pages or {}).items():
+        files.add(f"{name} (HTML)", "html", page)
+    frame_charts, frame_problems = attach_frame_times(results_dir, items, run_id=run_id)
+    files.problems.extend(frame_problems)
+    tickets = list(dict.fromkeys(i.ticket for m in matches for i in m.issues))
+    starts = [r.started_at_epoch_ms for r in records]
+    stops = [r.started_at_epoch_ms + int(r.duration_s * 1000) for r in records]
+    now_ms = int(dt.datetime.now(dt.UTC).timestamp() * 1000)
+    platforms = sorted({r.platform for r in records})
+    labels = [{"name": "parentSuite", "value": OVERVIEW_NAME}, {"name": "suite", "value": OVERVIEW_NAME},
+              {"name": "feature", "value": "overview"}, {"name": "tag", "value": "overview"}]
+    if len(platforms) == 1:  # the report's environments match on it; with several it sits in "default"
+        labels.append({"name": "platform", "value": platforms[0]})
+    result_uuid = str(uuid.uuid5(_NAMESPACE, f"{run_id}/overview"))
+    data = {
+        "uuid": result_uuid, "historyId": OVERVIEW_HISTORY_ID, "testCaseId": OVERVIEW_TEST_CASE_ID,
+        "name": OVERVIEW_NAME, "fullName": OVERVIEW_FULL_NAME, "status": "passed", "stage": "finished",
+        "description": _description(records, len(matches), tickets, gate, files.problems, frame_charts),
+        "start": min(starts, default=now_ms), "stop": max(stops, default=now_ms),
+        "labels": labels, "parameters": [], "links": [], "steps": [], "attachments": files.entries,
+    }
+    path = results_dir / f"{result_uuid}-result.json"
+    write_result(path, data)
+    log.info("run overview %s: %d attachment(s), %d chart(s) not drawn", path, len(files.entries),
+             len(files.problems))
+    return path
+
+
+__all__ = ["OVERVIEW_HISTORY_ID", "OVERVIEW_NAME", "attach_frame_times", "gate_deltas", "gate_html",
+           "write_overview"]

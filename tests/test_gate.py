@@ -1,0 +1,174 @@
+"""Tests for the nightly gate (harness.gate) and the `baseline` / `nightly` commands on a real SQLite store: baselines
+resolved or refused before any device is touched, verdicts and exit codes on seeded runs with known answers, the
+JUnit XML a CI server reads."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from test_store import CANDIDATES, DEVICES, details, record, write_run
+
+from harness.cli import main
+from harness.compare import default_config
+from harness.errors import ConfigError
+from harness.gate import (
+    EXIT_INFRA,
+    EXIT_PASS,
+    EXIT_REGRESSION,
+    BaselineRef,
+    evaluate_gate,
+    format_gate,
+    junit_xml,
+    resolve_baselines,
+    write_gate_files,
+)
+from harness.store import Store, open_store
+
+ROOT = Path(__file__).resolve().parents[1]
+BASE, CLEAN, SLOW, BROKEN = "20260101-100000", "20260102-100000", "20260103-100000", "20260104-100000"
+# Five cold starts a side: the exact Mann-Whitney test can reach p = 2/252 = 0.0079 < 0.05.
+BASE_LAUNCHES = [452.0, 447.0, 460.0, 441.0, 455.0]
+
+
+def _run(root: Path, run_id: str, version: str, launches: list[float], *, fps: float = 30.0,
+         status: str = "passed") -> Path:
+    median = sorted(launches)[len(launches) // 2] if launches else 0.0
+    metrics = {"startup_ms": median, "content_fps": fps} if status != "broken" else {}
+    error = {"kind": "infrastructure", "message": "InfrastructureError: Appium server gone"} \
+        if status == "broken" else None
+    return write_run(root, run_id, [
+        (record(run_id, "pixel7", version, "startup", status=status, metrics=metrics, error=error),
+         details(launches) if status != "broken" else None),
+    ])
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    opened = open_store(tmp_path / "results.db")
+    for run_id, launches in ((BASE, BASE_LAUNCHES), (CLEAN, [449.0, 458.0, 444.0, 451.0, 462.0]),
+                             (SLOW, [v + 300 for v in BASE_LAUNCHES])):
+        version = "2.0" if run_id == SLOW else "1.0"
+        opened.ingest_run(_run(tmp_path / "runs", run_id, version, launches), devices=DEVICES,
+                          candidates=CANDIDATES, metadata={})
+    opened.ingest_run(_run(tmp_path / "runs", BROKEN, "2.0", [], status="broken"), devices=DEVICES,
+                      candidates=CANDIDATES, metadata={})
+    return opened
+
+
+def _baselines(store: Store) -> dict[tuple[str, str], BaselineRef]:
+    store.accept_baseline(BASE, sdk="glfx", accepted_by="lead")
+    return resolve_baselines(store, [("glfx", "startup")], explicit_run=None)
+
+
+def test_missing_baseline_is_refused_with_what_to_do(store: Store) -> None:
+    with pytest.raises(ConfigError, match=r"no accepted baseline for glfx/startup .*harness baseline accept"):
+        resolve_baselines(store, [("glfx", "startup")], explicit_run=None)
+    with pytest.raises(ConfigError, match=r"no run '19990101-000000' in the results store"):
+        resolve_baselines(store, [("glfx", "startup")], explicit_run="19990101-000000")
+
+
+def test_accepted_baseline_is_resolved_per_scenario(store: Store) -> None:
+    refs = _baselines(store)
+    assert refs[("glfx", "startup")].run_id == BASE
+    assert refs[("glfx", "startup")].accepted_by == "lead"
+    store.accept_baseline(CLEAN, sdk="glfx", scenario="startup")  # newer and narrower: wins for startup
+    assert resolve_baselines(store, [("glfx", "startup")], explicit_run=None)[("glfx", "startup")].run_id == CLEAN
+
+
+def test_planted_slowdown_is_a_regression_with_numbers(store: Store) -> None:
+    gate, reports = evaluate_gate(store, run_id=SLOW, baselines=_baselines(store), config=default_config())
+    assert gate["verdict"] == "regression"
+    assert gate["exit_code"] == EXIT_REGRESSION
+    (reg,) = [r for r in gate["regressions"] if r["metric"] == "startup_ms"]
+    assert reg["candidate"] == "glfx@2.0"
+    assert reg["base_candidate"] == "glfx@1.0"
+    # medians 452 -> 752: +300 ms, +66.4 %; all five new launches above all five old ones: exact p = 2/252
+    assert "452 -> 752" in reg["message"]
+    assert "+66.4 %" in reg["message"]
+    comparison = next(c for c in gate["comparisons"][0]["report"]["cells"][0]["comparisons"]
+                      if c["metric"] == "startup_ms")
+    assert comparison["p_value"] == pytest.approx(2 / 252)
+    assert len(reports) == 1
+    assert reports[0].failed
+    assert "REGRESSION glfx@2.0" in format_gate(gate)
+
+
+def test_same_version_rerun_passes(store: Store) -> None:
+    gate, _ = evaluate_gate(store, run_id=CLEAN, baselines=_baselines(store), config=default_config())
+    assert gate["verdict"] == "pass"
+    assert gate["exit_code"] == EXIT_PASS
+    assert gate["regressions"] == []
+
+
+def test_broken_run_is_infrastructure_not_a_pass(store: Store) -> None:
+    gate, _ = evaluate_gate(store, run_id=BROKEN, baselines=_baselines(store), config=default_config())
+    assert gate["verdict"] == "infrastructure"
+    assert gate["exit_code"] == EXIT_INFRA
+    assert any("broken" in w for w in gate["warnings"])
+    interrupted, _ = evaluate_gate(store, run_id=CLEAN, baselines=_baselines(store), config=default_config(),
+                                   run_failed="pytest stopped with exit status 2 (INTERRUPTED)")
+    assert interrupted["verdict"] == "infrastructure"
+
+
+def test_junit_xml_has_a_failure_per_regressed_cell(store: Store, tmp_path: Path) -> None:
+    gate, reports = evaluate_gate(store, run_id=SLOW, baselines=_baselines(store), config=default_config())
+    paths = write_gate_files(tmp_path / "out", gate, junit_path=tmp_path / "out" / "junit.xml", reports=reports)
+    assert [p.name for p in paths] == ["gate.json", "gate.html", "junit.xml"]
+    root = ET.parse(tmp_path / "out" / "junit.xml").getroot()
+    suite = root.find("testsuite")
+    assert suite is not None
+    assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("1", "1", "0")
+    case = suite.find("testcase")
+    assert case is not None
+    assert case.get("name") == "startup[pixel7-glfx@2.0]"
+    failure = case.find("failure")
+    assert failure is not None
+    assert "startup_ms 452 -> 752" in (failure.text or "")
+    assert json.loads((tmp_path / "out" / "gate.json").read_text())["verdict"] == "regression"
+    passing, _ = evaluate_gate(store, run_id=CLEAN, baselines=_baselines(store), config=default_config())
+    suite_ok = ET.fromstring(junit_xml(passing)).find("testsuite")
+    assert suite_ok is not None
+    assert suite_ok.get("failures") == "0"
+
+
+def test_baseline_command_accepts_and_lists(store: Store, capsys: pytest.CaptureFixture[str]) -> None:
+    url = str(store.url).removeprefix("sqlite:///")
+    url = "/" + url.lstrip("/") if not url.startswith("/") else url
+    store.close()
+    assert main(["baseline", "accept", BASE, "--sdk", "glfx", "--by", "lead", "--note", "signed off",
+                 "--store", url]) == 0
+    assert main(["baseline", "list", "--store", url]) == 0
+    out = capsys.readouterr().out
+    assert f"run {BASE} for sdk glfx" in out
+    assert "signed off" in out
+    assert main(["baseline", "accept", BASE, "--sdk", "nosuch", "--store", url]) == 2
+    assert "has no items for sdk nosuch" in capsys.readouterr().err
+    assert main(["baseline", "list", "--store", str(Path(url).parent / "missing.db")]) == 2
+
+
+def test_nightly_without_baseline_stops_before_any_device(tmp_path: Path) -> None:
+    """Exit 2 and a clear message, and no run folder: the Appium server and browser were never started."""
+    run_dir = tmp_path / "reports" / "night"
+    proc = subprocess.run(
+        [sys.executable, "-m", "harness.cli", "nightly", "--devices", str(ROOT / "devices.yaml"),
+         "--candidate", "pixkit@1.5", "--scenario", "startup", "--device", "pixel7", "--run-dir", str(run_dir),
+         "--store", str(tmp_path / "empty.db"), "--no-report"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "no accepted baseline for pixkit/startup" in proc.stdout + proc.stderr
+    assert not (run_dir / "logs" / "appium.log").exists()
+
+
+def test_nightly_refuses_a_bad_gate_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    gate_file = tmp_path / "gate.yaml"
+    gate_file.write_text("compare:\n  thresholds:\n    startup_ms: '10%'\n")
+    code = main(["nightly", "--devices", str(ROOT / "devices.yaml"), "--candidate", "pixkit@1.5",
+                 "--gate", str(gate_file), "--store", str(tmp_path / "s.db"), "--run-dir", str(tmp_path / "r")])
+    assert code == 2
+    assert not (tmp_path / "r" / "logs" / "appium.log").exists()
