@@ -153,6 +153,10 @@ def _pytest_args(args: argparse.Namespace) -> list[str]:
         pytest_args.append("--no-report")
     if args.store:
         pytest_args += ["--store", args.store]
+    if args.repeat is not None:
+        if args.repeat < 1:
+            raise ConfigError(f"{args.repeat} is not allowed; allowed: 1 or more", key_path="--repeat")
+        pytest_args += ["--repeat", str(args.repeat)]
     if args.known_issues is not None:
         if args.known_issues and not Path(args.known_issues).is_file():
             raise ConfigError(f"{args.known_issues}: no such file; allowed: a known-issues YAML file",
@@ -248,6 +252,8 @@ def _matrix_options(run: argparse.ArgumentParser) -> None:
     run.add_argument("--no-report", action="store_true", help="skip the Allure report")
     run.add_argument("--store", metavar="URL",
                      help="results store: SQLite path or postgresql://... (default: results.db beside the run)")
+    run.add_argument("--repeat", type=int, metavar="N",
+                     help="run every cell N times; comparisons pool the repeats (default 1)")
     run.add_argument("--known-issues", metavar="FILE",
                      help="vendor tickets already filed (default: known-issues.yaml when present; '' = none)")
     run.add_argument("-v", "--verbose", action="store_true", help="one line per item as it runs")

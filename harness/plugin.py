@@ -43,6 +43,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--store", metavar="URL", default=None,
                     help="results store: a SQLite path or postgresql://user@host:port/db "
                     "(default: results.db beside the run folder)")
+    group.addoption("--repeat", metavar="N", type=int, default=1,
+                    help="run every cell N times (items #2..#N); repeats pool their samples in comparisons")
     group.addoption("--known-issues", metavar="FILE", default=None,
                     help="vendor tickets already filed (default: known-issues.yaml in the project when present; "
                     "'' = none)")
@@ -87,6 +89,8 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from exc
     run_id = new_run_id()
     run_dir = Path(config.getoption("run_dir") or (project_root() / "reports" / run_id)).resolve()
+    if config.getoption("repeat") < 1:
+        raise pytest.UsageError(f"--repeat: {config.getoption('repeat')} is not allowed; allowed: 1 or more")
     try:
         known = resolve_known_issues(config.getoption("known_issues"), root=project_root())
         gate = _gate_request(config, run_dir, devices=devices, candidates=candidates, scenarios=scenarios)
@@ -158,14 +162,16 @@ class ScenarioFile(pytest.File):
         for scenario in run.scenarios:
             if Path(scenario.source).resolve() != self.path.resolve():
                 continue
-            for device in run.devices:
-                for candidate in run.candidates:
-                    if not _runs_on(candidate, device):
-                        continue
-                    yield ScenarioItem.from_parent(
-                        self, name=f"{scenario.name}[{device.id}-{candidate.id}]",
-                        scenario=scenario, device=device, candidate=candidate,
-                    )
+            for repeat in range(1, int(self.config.getoption("repeat")) + 1):
+                for device in run.devices:
+                    for candidate in run.candidates:
+                        if not _runs_on(candidate, device):
+                            continue
+                        suffix = f"#{repeat}" if repeat > 1 else ""
+                        yield ScenarioItem.from_parent(
+                            self, name=f"{scenario.name}[{device.id}-{candidate.id}]{suffix}",
+                            scenario=scenario, device=device, candidate=candidate, repeat=repeat,
+                        )
 
 
 def _runs_on(candidate: Any, device: Any) -> bool:
@@ -175,8 +181,9 @@ def _runs_on(candidate: Any, device: Any) -> bool:
 class ScenarioItem(pytest.Item):
     """One cell of the matrix: a scenario on one device with one candidate SDK."""
 
-    def __init__(self, *, scenario: Any, device: Any, candidate: Any, **kwargs: Any) -> None:
+    def __init__(self, *, scenario: Any, device: Any, candidate: Any, repeat: int = 1, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.repeat = repeat
         self.scenario = scenario
         self.device = device
         self.candidate = candidate
@@ -184,8 +191,10 @@ class ScenarioItem(pytest.Item):
             self.add_marker(tag)
 
     def runtest(self) -> None:
-        from harness.scenario.item import run_item  # imported late: keeps plain pytest sessions light
+        from harness.scenario.item import run_item, skip_unsupported  # late: keeps plain pytest sessions light
 
+        if not self.candidate.supports(self.device.id):
+            skip_unsupported(self.config.stash[RUN_KEY], self)
         run_item(self.config.stash[RUN_KEY], self)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:

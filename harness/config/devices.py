@@ -5,6 +5,7 @@ Every key is described in docs/config.md; loading and cross-checks live in harne
 
 from __future__ import annotations
 
+import fnmatch
 import string
 from dataclasses import dataclass
 from pathlib import Path
@@ -327,6 +328,12 @@ class Candidate(_Model):
     app: AppSpec
     locators: dict[KeyName, LocatorText]
     filters: dict[ItemName, FilterSpec] = Field(default_factory=dict)
+    # Devices the vendor declares unsupported (device ids or fnmatch patterns such as "moto-*"): their items are
+    # skipped as "device not supported" instead of run.
+    unsupported: list[Text] = Field(default_factory=list)
+
+    def supports(self, device_id: str) -> bool:
+        return not any(fnmatch.fnmatchcase(device_id, pattern) for pattern in self.unsupported)
 
     @model_validator(mode="before")
     @classmethod

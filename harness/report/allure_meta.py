@@ -285,12 +285,16 @@ def allure_item_labels(
     version: str,
     tags: Mapping[str, str | bool],
     device_name: str | None = None,
+    repeat: int = 1,
 ) -> None:
     """Label the current test for Allure: parameters device/platform/sdk/version (they feed historyId, so each
     device x candidate cell keeps its own history instead of collapsing into retries), suites
     platform > scenario > device, a `platform` label (the report's environments match on it), one tag per
-    device tag and feature = scenario kind. A no-op when Allure reporting is off."""
+    device tag and feature = scenario kind; a repeat (--repeat) beyond the first gets a `repeat` parameter, so it
+    is its own result rather than a retry. A no-op when Allure reporting is off."""
     allure.dynamic.parameter("device", device)
+    if repeat > 1:
+        allure.dynamic.parameter("repeat", repeat)
     allure.dynamic.parameter("platform", platform)
     allure.dynamic.parameter("sdk", sdk)
     allure.dynamic.parameter("version", version)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import allure
+import pytest
 
 from harness.errors import AppCrashError
 from harness.report.allure_meta import allure_item_labels, attach_file, attach_metrics
@@ -78,7 +79,7 @@ def run_item(run: Any, item: Any) -> None:
     started_at, started = utc_now_iso(), time.monotonic()
     allure_item_labels(scenario=scenario.name, scenario_kind=scenario.kind, device=device.id,
                        platform=device.platform, sdk=candidate.sdk, version=candidate.version,
-                       tags=_tags(device), device_name=device.name)
+                       tags=_tags(device), device_name=device.name, repeat=getattr(item, "repeat", 1))
     allure.dynamic.title(item.name)
     if scenario.description:
         allure.dynamic.description(scenario.description)
@@ -121,6 +122,30 @@ def run_item(run: Any, item: Any) -> None:
         _write_details(item_dir, outcome)
         run.writer.add(record)
         attach_metrics(outcome.metrics)
+
+
+def unsupported_reason(candidate: Any, device: Any) -> str:
+    """Why a candidate is not run on a device: its vendor declares the device unsupported."""
+    return (f"[unsupported] {candidate.id} is not supported on {device.id} ({device.name}): the candidate's "
+            f"`unsupported` list in devices.yaml names it ({', '.join(candidate.unsupported)})")
+
+
+def skip_unsupported(run: Any, item: Any) -> None:
+    """Records a device the candidate does not support as a skipped item (category "Device not supported"),
+    without starting anything, and skips it."""
+    device, candidate, scenario = item.device, item.candidate, item.scenario
+    reason = unsupported_reason(candidate, device)
+    allure_item_labels(scenario=scenario.name, scenario_kind=scenario.kind, device=device.id,
+                       platform=device.platform, sdk=candidate.sdk, version=candidate.version,
+                       tags=_tags(device), device_name=device.name, repeat=getattr(item, "repeat", 1))
+    allure.dynamic.title(item.name)
+    run.writer.add(ItemRecord(
+        run_id=run.run_id, item_id=item.nodeid, name=item.name, scenario=scenario.name, device=device.id,
+        device_name=device.name, platform=device.platform, tags=_tags(device), candidate=candidate.id,
+        vendor=candidate.vendor, sdk=candidate.sdk, version=candidate.version, status="skipped",
+        error={"kind": "config", "message": reason}, started_at=utc_now_iso(), duration_s=0.0,
+    ))
+    pytest.skip(reason)
 
 
 def _tags(device: Any) -> dict[str, str | bool]:
