@@ -8,10 +8,11 @@ import json
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_store import CANDIDATES, DEVICES, details, record, write_run
+from test_store import CANDIDATES, DEVICES, details, pg_server, pg_url, record, write_run  # noqa: F401
 
 from harness.cli import main
 from harness.compare import default_config
@@ -47,9 +48,11 @@ def _run(root: Path, run_id: str, version: str, launches: list[float], *, fps: f
     ])
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    opened = open_store(tmp_path / "results.db")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """The same seeded runs in a SQLite file and in a database on a throwaway PostgreSQL server."""
+    url = str(tmp_path / "results.db") if request.param == "sqlite" else str(request.getfixturevalue("pg_url"))
+    opened = open_store(url)
     for run_id, launches in ((BASE, BASE_LAUNCHES), (CLEAN, [449.0, 458.0, 444.0, 451.0, 462.0]),
                              (SLOW, [v + 300 for v in BASE_LAUNCHES])):
         version = "2.0" if run_id == SLOW else "1.0"
@@ -57,7 +60,8 @@ def store(tmp_path: Path) -> Store:
                           candidates=CANDIDATES, metadata={})
     opened.ingest_run(_run(tmp_path / "runs", BROKEN, "2.0", [], status="broken"), devices=DEVICES,
                       candidates=CANDIDATES, metadata={})
-    return opened
+    yield opened
+    opened.close()
 
 
 def _baselines(store: Store) -> dict[tuple[str, str], BaselineRef]:
@@ -136,10 +140,11 @@ def test_junit_xml_has_a_failure_per_regressed_cell(store: Store, tmp_path: Path
     assert suite_ok.get("failures") == "0"
 
 
-def test_baseline_command_accepts_and_lists(store: Store, capsys: pytest.CaptureFixture[str]) -> None:
-    url = str(store.url).removeprefix("sqlite:///")
-    url = "/" + url.lstrip("/") if not url.startswith("/") else url
-    store.close()
+def test_baseline_command_accepts_and_lists(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = str(tmp_path / "cli.db")
+    with open_store(url) as store:
+        store.ingest_run(_run(tmp_path / "runs", BASE, "1.0", BASE_LAUNCHES), devices=DEVICES,
+                         candidates=CANDIDATES, metadata={})
     assert main(["baseline", "accept", BASE, "--sdk", "glfx", "--by", "lead", "--note", "signed off",
                  "--store", url]) == 0
     assert main(["baseline", "list", "--store", url]) == 0
