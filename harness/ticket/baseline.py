@@ -3,7 +3,6 @@ computed against a baseline run given on the command line (harness.compare), els
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from harness.compare import compare_rows, default_config, load_run_rows
 from harness.compare.rows import Row
 from harness.errors import ConfigError
 from harness.report.results import ItemRecord
+from harness.ticket.facts import read_json_object
 
 GATE_JSON: Final = "gate.json"
 NO_BASELINE: Final = "no baseline comparison"
@@ -73,16 +73,7 @@ def _list(value: Any, *, file: Path, key: str) -> list[Any]:
 
 
 def read_gate(run_dir: Path) -> Mapping[str, Any] | None:
-    path = run_dir / GATE_JSON
-    if not path.is_file():
-        return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(
-            f"not readable JSON ({exc}); allowed: the gate.json the nightly gate writes", file=str(path)
-        ) from exc
-    return _mapping(data, file=path, key="(top level)")
+    return read_json_object(run_dir / GATE_JSON, what="gate.json the nightly gate writes (docs/gate.md)")
 
 
 def gate_regressed(run_dir: Path) -> set[tuple[str, str, str]]:

@@ -97,22 +97,23 @@ def find_item(records: Sequence[ItemRecord], item: str, *, run_dir: Path, force:
     return record
 
 
-def read_details(path: Path) -> dict[str, Any] | None:
-    """An item's details.json, or None when the item has none."""
+def read_json_object(path: Path, *, what: str) -> dict[str, Any] | None:
+    """A JSON object file written by the harness (`what` names it in errors), or None when there is no file."""
     if not path.is_file():
         return None
+    allowed = f"allowed: the {what}"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(
-            f"not readable JSON ({exc}); allowed: the details.json the runner writes", file=str(path)
-        ) from exc
+        raise ConfigError(f"not readable JSON ({exc}); {allowed}", file=str(path)) from exc
     if not isinstance(data, dict):
-        raise ConfigError(
-            f"expected a JSON object, got {type(data).__name__}; allowed: the details.json the runner writes",
-            file=str(path),
-        )
+        raise ConfigError(f"expected a JSON object, got {type(data).__name__}; {allowed}", file=str(path))
     return data
+
+
+def read_details(path: Path) -> dict[str, Any] | None:
+    """An item's details.json, or None when the item has none."""
+    return read_json_object(path, what="details.json the runner writes")
 
 
 _PROPERTY_ESCAPES: Final = {"n": "\n", "r": "\r", "t": "\t"}
