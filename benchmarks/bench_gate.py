@@ -22,13 +22,8 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-SCENARIO = {
-    "name": "gate",
-    "description": "Five cold starts, then the warm filter on a short capture",
-    "kind": "filter",
-    "steps": [{"launch": {"mode": "cold", "iterations": 5}}, {"select_filter": "warm"}, {"wait": 0.5},
-              {"capture": 2}],
-}
+sys.path.insert(0, str(ROOT))
+from tests.e2e.test_gate import SCENARIO  # noqa: E402  (the end-to-end gate test's scenario, measured here)
 
 
 def _harness(*args: str | Path) -> tuple[int, float, str]:
