@@ -5,6 +5,7 @@ JUnit XML a CI server reads."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -177,3 +178,17 @@ def test_nightly_refuses_a_bad_gate_file(tmp_path: Path, capsys: pytest.CaptureF
                  "--gate", str(gate_file), "--store", str(tmp_path / "s.db"), "--run-dir", str(tmp_path / "r")])
     assert code == 2
     assert not (tmp_path / "r" / "logs" / "appium.log").exists()
+
+
+def test_compare_command_fails_only_on_confirmed_regressions(tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """`harness compare` judges as the gate does: +300 ms over five launches a side is a regression (exit 1); a
+    content_fps drop whose frames did not change (the same timeline both sides) is not significant (exit 0)."""
+    base = _run(tmp_path / "runs", BASE, "1.0", BASE_LAUNCHES)
+    slow = _run(tmp_path / "runs", SLOW, "2.0", [v + 300 for v in BASE_LAUNCHES])
+    assert main(["compare", str(base), str(slow), "--out", str(tmp_path / "c.html")]) == 1
+    assert re.search(r"startup_ms\s+452\s+752\s+\+300 .* regression", capsys.readouterr().out)
+    assert (tmp_path / "c.html").is_file()
+    lower_fps = _run(tmp_path / "runs", CLEAN, "2.0", BASE_LAUNCHES, fps=20.0)
+    assert main(["compare", str(base), str(lower_fps), "--out", str(tmp_path / "d.html")]) == 0
+    assert re.search(r"content_fps\s+30\s+20\s+-10 .* noise", capsys.readouterr().out)

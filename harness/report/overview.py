@@ -150,7 +150,8 @@ def _frame_chart(files: _Attachments, item: _Item) -> None:
 # --- gate -------------------------------------------------------------------------------------------------
 def gate_deltas(comparison: Mapping[str, Any]) -> list[tuple[str, float, bool]]:
     """(device · scenario · metric, delta %, regression) per metric of one gate comparison; a metric checked
-    against several thresholds appears once, as a regression if any threshold called it one."""
+    against several thresholds appears once, as a regression if any threshold called it one (threshold-only
+    verdicts are unconfirmed, not regressions)."""
     entries: dict[str, tuple[float, bool]] = {}
     for cell in (comparison.get("report") or {}).get("cells") or []:
         for c in cell.get("comparisons") or []:
@@ -158,7 +159,8 @@ def gate_deltas(comparison: Mapping[str, Any]) -> list[tuple[str, float, bool]]:
             if not isinstance(pct, int | float) or isinstance(pct, bool):
                 continue
             label = f"{cell.get('device')} · {cell.get('scenario')} · {c.get('metric')}"
-            regression = c.get("verdict") == "regression"
+            # Only what fails the gate is red: a threshold-only difference is unconfirmed (docs/gate.md).
+            regression = c.get("verdict") == "regression" and c.get("basis") != "threshold_only"
             old = entries.get(label)
             entries[label] = (float(pct), regression) if old is None else (old[0], old[1] or regression)
     return [(label, pct, regression) for label, (pct, regression) in entries.items()]
