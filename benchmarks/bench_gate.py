@@ -1,7 +1,7 @@
 """How often the nightly gate cries wolf, and how long a nightly takes: one accepted baseline run of a clean
 candidate, then N clean nightlies of the same version against it, on the real stack (Appium 3, Chromium, SQLite).
 
-    .venv/bin/python benchmarks/bench_gate.py --nightlies 8 [--candidate pixkit@1.5] [--device pixel7]
+    .venv/bin/python benchmarks/bench_gate.py --nightlies 8 [--candidate pixkit@1.5] [--device pixel7] [--repeat N]
 
 Every nightly is a clean rerun, so every regression it reports is a false alarm. Prints one line per nightly and a
 summary (false alarms, unconfirmed differences, wall time per nightly), and writes the figures as JSON.
@@ -38,6 +38,7 @@ def main() -> int:
     parser.add_argument("--nightlies", type=int, default=8)
     parser.add_argument("--candidate", default="pixkit@1.5")
     parser.add_argument("--device", default="pixel7")
+    parser.add_argument("--repeat", type=int, default=1, help="run every cell N times (baseline and nightlies)")
     parser.add_argument("--out", default=None, metavar="FILE.json")
     args = parser.parse_args()
 
@@ -48,7 +49,7 @@ def main() -> int:
     store = tmp / "reports" / "results.db"
     common: list[str | Path] = ["--devices", ROOT / "devices.yaml", "--scenarios", scenarios, "--store", store,
                                 "--candidate", args.candidate, "--device", args.device, "--known-issues", "",
-                                "--no-report"]
+                                "--no-report", "--repeat", str(args.repeat)]
     code, base_s, out = _harness("run", *common, "--run-dir", tmp / "reports" / "base")
     if code != 0:
         print(out[-3000:])
@@ -68,6 +69,7 @@ def main() -> int:
                  "regressions": [r["message"] for r in gate.get("regressions", [])],
                  "unconfirmed": [r["message"] for r in gate.get("unconfirmed", [])],
                  "significant": sorted(c["metric"] for c in comparisons if c["significant"]),
+                 "threshold_only": sorted(c["metric"] for c in comparisons if c["basis"] == "threshold_only"),
                  "delta_pct": {c["metric"]: c["delta_pct"] for c in comparisons if c["delta_pct"] is not None}}
         nights.append(night)
         print(f"night {n}: exit {code} {night['verdict']} in {wall_s:.1f} s; regressions "
@@ -77,7 +79,7 @@ def main() -> int:
             print(f"    {line}")
     false_alarms = sum(1 for n in nights if n["exit"] == 1)
     summary = {
-        "candidate": args.candidate, "device": args.device, "nightlies": len(nights),
+        "candidate": args.candidate, "device": args.device, "repeat": args.repeat, "nightlies": len(nights),
         "baseline_run_s": round(base_s, 1),
         "false_alarm_nightlies": false_alarms,
         "exit_codes": [n["exit"] for n in nights],

@@ -1,5 +1,6 @@
 """New-device adaptation: every device against the reference devices (tag `new: false`) for the same candidate and
-scenario, with a verdict per cell (ok, degraded, fails, not_run) and the reasons, as a devices x candidates matrix."""
+scenario, with a verdict per cell (ok, degraded, fails, not_run) and the reasons, as a devices x candidates matrix.
+Besides the metrics, a cell compares the device's colour response with the references' (consistency)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,20 @@ from harness.compare.engine import group_rows, pooled, worst_status
 from harness.compare.rows import Row
 from harness.compare.stats import compare_samples
 from harness.compare.thresholds import CompareConfig
+from harness.metrics.response import (
+    DEFAULT_MIN_BIN_PIXELS,
+    MIN_COMMON_BINS,
+    ResponseDistance,
+    merge_responses,
+    response_delta_e,
+)
 
 AdaptationVerdict = Literal["ok", "degraded", "fails", "not_run"]
 # A matrix cell shows its worst scenario: a cell with a scenario not run cannot be signed off as ok.
 VERDICT_RANK: Final[Mapping[str, int]] = {"ok": 0, "not_run": 1, "degraded": 2, "fails": 3}
 MEASURED_STATUSES: Final = ("passed", "failed")  # reference rows whose metrics count (broken/skipped do not)
 REFERENCE_TAG: Final = "new"
+CONSISTENCY_METRIC: Final = "visual_consistency_delta_e"  # its thresholds: CompareConfig (default max:2.0)
 
 
 def _flag(tags: Mapping[str, str | bool], name: str) -> bool | None:
@@ -62,11 +71,14 @@ class ScenarioCell:
     reasons: tuple[str, ...]
     deltas: tuple[MetricDelta, ...]
     references: tuple[str, ...]  # the reference devices this cell was compared with
+    # The device's colour response against the pooled references' (visual_consistency_delta_e), if both exist.
+    consistency: ResponseDistance | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"device": self.device, "candidate": self.candidate, "scenario": self.scenario,
                 "verdict": self.verdict, "status": self.status, "runs": self.runs, "reasons": list(self.reasons),
-                "deltas": [d.to_dict() for d in self.deltas], "references": list(self.references)}
+                "deltas": [d.to_dict() for d in self.deltas], "references": list(self.references),
+                "consistency": self.consistency.to_dict() if self.consistency is not None else None}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -137,6 +149,45 @@ def _reference_devices(device: str, tags: Mapping[str, str | bool], rows: Sequen
     return out
 
 
+def _consistency(rows: Sequence[Row], ref_rows: Sequence[Row], *,
+                 config: CompareConfig) -> tuple[ResponseDistance | None, list[str], list[str]]:
+    """The device's colour response (its measured repeats, merged) against the reference rows' responses
+    (pooled): (distance, degraded reasons, notes); nothing without a device response or a reference run."""
+    own = [r.colour_response for r in rows if r.status in MEASURED_STATUSES and r.colour_response is not None]
+    if not own or not ref_rows:
+        return None, [], []
+    device = merge_responses(own)
+    theirs = [r.colour_response for r in ref_rows if r.colour_response is not None]
+    if not theirs:
+        refs = ", ".join(dict.fromkeys(r.device for r in ref_rows))
+        return None, [], [f"{CONSISTENCY_METRIC} not compared: no reference run has a colour response "
+                           f"({refs})"]
+    same = [c for c in theirs if c.bins == device.bins]
+    if not same:
+        return None, [], [f"{CONSISTENCY_METRIC} not compared: the references' colour responses use "
+                          f"{theirs[0].bins} bins per channel, this device's {device.bins}"]
+    distance = response_delta_e(device, merge_responses(same), min_count=DEFAULT_MIN_BIN_PIXELS)
+    if not distance.enough or distance.delta_e is None:
+        return distance, [], [f"{CONSISTENCY_METRIC} not judged: {distance.common_bins} common colour "
+                              f"bins with >= {DEFAULT_MIN_BIN_PIXELS} pixels on each side, {MIN_COMMON_BINS} "
+                              "needed"]
+    text = (f"{CONSISTENCY_METRIC} {distance.delta_e:.2f} vs reference devices "
+            f"({distance.common_bins} common colour bins)")
+    thresholds = config.thresholds_for(CONSISTENCY_METRIC)
+    if not thresholds:
+        return distance, [], [f"{text}; no threshold"]
+    degraded, notes = [], []
+    for threshold in thresholds:
+        if threshold.kind == "percent":  # a share of the references' own distance, which is 0
+            notes.append(f"{CONSISTENCY_METRIC}: threshold {threshold.text} does not apply to a distance "
+                         "from the references; use max:N")
+        elif threshold.is_over(base_median=0.0, new_median=distance.delta_e):
+            degraded.append(f"{text}, beyond {threshold.text}")
+        else:
+            notes.append(f"{text}, within {threshold.text}")
+    return distance, degraded, notes
+
+
 def _scenario_cell(device: str, candidate: str, scenario: str, groups: Mapping[tuple[str, str, str], list[Row]],
                    device_tags: Mapping[str, str | bool], all_rows: Sequence[Row], *, config: CompareConfig,
                    match_tag: str | None) -> ScenarioCell:
@@ -167,6 +218,8 @@ def _scenario_cell(device: str, candidate: str, scenario: str, groups: Mapping[t
                 basis = "; threshold only" if c.basis == "threshold_only" else f"; p={c.p_value:.2g}"
                 degraded.append(f"{metric} {c.new_median:.4g} vs reference median {c.base_median:.4g} "
                                 f"({c.delta:+.4g}{pct}), beyond {c.threshold}{basis}")
+    consistency, inconsistent, consistency_notes = _consistency(rows, ref_rows, config=config)
+    degraded += inconsistent
     reasons = _failure_reasons(rows) if status in ("failed", "broken") else []
     reasons += degraded
     if not refs:
@@ -174,10 +227,11 @@ def _scenario_cell(device: str, candidate: str, scenario: str, groups: Mapping[t
         reasons.append(f"status only: no other reference device{tag} ran it")
     elif not ref_rows:
         reasons.append(f"status only: no measured run on the reference devices ({', '.join(refs)})")
+    reasons += consistency_notes
     verdict: AdaptationVerdict = ("fails" if status in ("failed", "broken")
                                   else "degraded" if degraded else "ok")
     return ScenarioCell(**base, verdict=verdict, status=status, reasons=tuple(reasons), deltas=tuple(deltas),
-                        references=tuple(refs))
+                        references=tuple(refs), consistency=consistency)
 
 
 def adaptation_matrix(rows: Iterable[Row], *, config: CompareConfig, match_tag: str | None) -> AdaptationMatrix:
@@ -186,8 +240,9 @@ def adaptation_matrix(rows: Iterable[Row], *, config: CompareConfig, match_tag: 
 
     Per scenario: `fails` when a run failed or broke (reasons: error kind and message), else `degraded` when a
     thresholded metric regressed against the pooled reference samples (compare_samples, references as the
-    baseline), else `ok`; `not_run` without a run. A matrix cell takes its worst scenario (fails > degraded >
-    not_run > ok) over the scenarios that candidate ran anywhere.
+    baseline) or the colour response lies beyond the `visual_consistency_delta_e` threshold from the pooled
+    references' response (response_delta_e), else `ok`; `not_run` without a run. A matrix cell takes its worst
+    scenario (fails > degraded > not_run > ok) over the scenarios that candidate ran anywhere.
     """
     rows = list(rows)
     groups = group_rows(rows)
@@ -218,6 +273,7 @@ def adaptation_matrix(rows: Iterable[Row], *, config: CompareConfig, match_tag: 
 
 
 __all__ = [
+    "CONSISTENCY_METRIC",
     "VERDICT_RANK",
     "AdaptationMatrix",
     "AdaptationVerdict",

@@ -1,5 +1,6 @@
-"""Plain rows for comparisons: one measured matrix cell each (device, sdk, version, scenario, status, metrics and
-repeated samples), read from a run's results.json and details.json or from any mapping with the same keys."""
+"""Plain rows for comparisons: one measured matrix cell each (device, sdk, version, scenario, status, metrics,
+repeated samples and the colour response), read from a run's results.json and details.json or from any mapping
+with the same keys."""
 
 from __future__ import annotations
 
@@ -13,10 +14,12 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Final
 
 from harness.errors import ConfigError
+from harness.metrics.response import ColourResponse
 from harness.report.results import STATUSES, ItemRecord, item_dir, load_results
 
 REQUIRED_KEYS: Final = ("device", "sdk", "version", "scenario", "status")
-OPTIONAL_KEYS: Final = ("candidate", "vendor", "tags", "metrics", "samples", "fingerprint", "error", "run_id", "name")
+OPTIONAL_KEYS: Final = ("candidate", "vendor", "tags", "metrics", "samples", "fingerprint", "error", "run_id",
+                        "name", "colour_response")
 # Metrics whose repeats details.json keeps: each entry of startup_runs holds the launches of one launch step.
 SAMPLED_METRICS: Final = ("startup_ms", "app_first_frame_ms")
 
@@ -40,6 +43,8 @@ class Row:
     error: Mapping[str, str] | None = None
     run_id: str = ""
     name: str = ""
+    # Source colour -> output colour on the key frames (harness.metrics.response); None when not measured.
+    colour_response: ColourResponse | None = None
 
     def values(self, metric: str) -> list[float]:
         """The samples of `metric`, or its single value, or nothing when not measured."""
@@ -94,13 +99,16 @@ def row_from_mapping(data: Any, *, source: str, index: int) -> Row:
     _need(error is None or (isinstance(error, Mapping) and {"kind", "message"} <= set(error)),
           "expected a mapping with keys kind, message; allowed: a mapping or nothing", source=source,
           key=f"{at}.error")
+    raw_response = data.get("colour_response")
+    response = (raw_response if raw_response is None or isinstance(raw_response, ColourResponse)
+                else ColourResponse.from_dict(raw_response, source=source, key=f"{at}.colour_response"))
     return Row(
         device=data["device"], sdk=data["sdk"], version=data["version"], scenario=data["scenario"],
         status=data["status"], candidate=str(data.get("candidate") or f"{data['sdk']}@{data['version']}"),
         vendor=str(data.get("vendor") or ""), tags=dict(tags),
         metrics={str(k): float(v) for k, v in metrics.items()}, samples=samples, fingerprint=fingerprint,
         error=dict(error) if error is not None else None, run_id=str(data.get("run_id") or ""),
-        name=str(data.get("name") or ""),
+        name=str(data.get("name") or ""), colour_response=response,
     )
 
 
@@ -165,7 +173,8 @@ def samples_from_details(details: Mapping[str, Any]) -> dict[str, tuple[float, .
 
 
 def load_run_rows(run_dir: Path) -> list[Row]:
-    """A run's rows: results.json (or results.jsonl), with samples from each item's details.json where present."""
+    """A run's rows: results.json (or results.jsonl), with samples and the colour response from each item's
+    details.json where present."""
     records = load_results(run_dir)
     rows = []
     for index, record in enumerate(records):
@@ -178,6 +187,10 @@ def load_run_rows(run_dir: Path) -> list[Row]:
                 raise ConfigError(f"not readable JSON ({exc}); allowed: the details.json the runner writes",
                                   file=str(details_path)) from exc
             data["samples"] = samples_from_details(details) if isinstance(details, Mapping) else {}
+            inner = details.get("details") if isinstance(details, Mapping) else None
+            if isinstance(inner, Mapping) and inner.get("colour_response") is not None:
+                data["colour_response"] = ColourResponse.from_dict(
+                    inner["colour_response"], source=str(details_path), key="details.colour_response")
         rows.append(row_from_mapping(data, source=str(run_dir), index=index))
     return rows
 

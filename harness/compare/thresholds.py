@@ -32,6 +32,9 @@ _LIMIT = re.compile(r"^(?P<kind>max|min)\s*:\s*(?P<num>[-+]?[0-9]*\.?[0-9]+(?:[e
 # The default table. Origins: startup +10 % follows flashlight's percentage deltas and the 45 ms run-to-run
 # spread of a ~450 ms start seen in focus-android#6923 (about 10 %); -2 fps and +5 dropped frames are about
 # one and five source frames' worth at the 30 fps camera rate; ΔE00 +1.0 is the "imperceptible" step of CIEDE2000.
+# visual_consistency_delta_e is a distance from the reference devices (theirs from themselves is 0), so it takes a
+# limit: max:2.0, where CIEDE2000 turns "visible at a glance" (2-10), about 8x the 0.25 that lossy captures of the
+# same output from other source frames score (docs/metrics.md, tests/test_response.py).
 DEFAULT_THRESHOLDS: Final[Mapping[str, Any]] = {
     "startup_ms": "+10%",
     "app_first_frame_ms": "+10%",
@@ -41,6 +44,7 @@ DEFAULT_THRESHOLDS: Final[Mapping[str, Any]] = {
     "frame_time_p90_ms": "+20%",
     "app_cost_ms": "+10%",
     "filter_delta_e": +1.0,
+    "visual_consistency_delta_e": "max:2.0",
 }
 
 # Metrics whose better direction the unit suffix gets wrong or does not tell (see direction_of).

@@ -86,34 +86,39 @@ class _Item:
     budget_ms: float | None
 
 
-def _details(run_dir: Path, record: ItemRecord) -> tuple[dict[str, tuple[float, ...]], float | None]:
-    """An item's samples (harness.store.ingest's reading of details.json) and its frame budget in ms
-    (1000 / the camera's fps), both empty when the item wrote no details.json."""
+def _details(run_dir: Path, record: ItemRecord) -> tuple[dict[str, tuple[float, ...]], float | None, Any]:
+    """An item's samples (harness.store.ingest's reading of details.json), its frame budget in ms (1000 / the
+    camera's fps) and its colour response (harness.metrics.response), all empty when the item wrote no
+    details.json."""
     path = item_dir(run_dir, record) / DETAILS_JSON
     if not path.is_file():
-        return {}, None
+        return {}, None, None
     try:
         details = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"not readable JSON ({exc}); allowed: the details.json the runner writes",
                           file=str(path)) from None
     samples = samples_from_details(details, file=path)
-    timing = (details.get("details") or {}).get("frame_timing") or {}
+    inner = details.get("details") or {}
+    response = inner.get("colour_response") if isinstance(inner, Mapping) else None
+    timing = inner.get("frame_timing") if isinstance(inner, Mapping) else None
     fps: Any = timing.get("source_fps") if isinstance(timing, Mapping) else None
     if isinstance(fps, int | float) and not isinstance(fps, bool) and math.isfinite(fps) and fps > 0:
-        return samples, 1000.0 / float(fps)
-    return samples, None
+        return samples, 1000.0 / float(fps), response
+    return samples, None, response
 
 
 def _items(run_dir: Path, records: Sequence[ItemRecord], problems: list[str]) -> list[_Item]:
     out = []
     for index, record in enumerate(records):
         try:
-            samples, budget_ms = _details(run_dir, record)
+            samples, budget_ms, response = _details(run_dir, record)
         except ConfigError as exc:
             problems.append(f"{record.name}: details not read: {exc}")
-            samples, budget_ms = {}, None
+            samples, budget_ms, response = {}, None, None
         data = record.to_dict()
+        if response is not None:
+            data["colour_response"] = response
         data["samples"] = {k: v for k, v in samples.items() if k not in (FRAME_TIME_SAMPLES, SESSION_SAMPLES)}
         out.append(_Item(record=record, row=row_from_mapping(data, source=str(run_dir), index=index),
                          frame_times_ms=samples.get(FRAME_TIME_SAMPLES, ()), budget_ms=budget_ms))

@@ -20,7 +20,7 @@ import numpy as np
 from harness.analyze import decode_timeline
 from harness.capture.clip import ClipSpec, face_box, render_frame, skin_mask
 from harness.errors import AnalysisError, SdkDefectError
-from harness.metrics import adaptation, beauty, sticker, visual
+from harness.metrics import adaptation, beauty, response, sticker, visual
 from harness.metrics.adaptation import Finding
 from harness.metrics.frames import analyze_timeline
 from harness.metrics.indexcode import band_top, decode_index, to_clip_frame
@@ -121,6 +121,7 @@ def key_frame_checks(runner: ScenarioRunner, key_frames: Sequence[tuple[float, n
     seen: list[int] = []
     positions: list[tuple[float, float] | None] = []
     findings: dict[str, list[Finding]] = {}
+    responses: list[response.ColourResponse] = []
     region = (0, 0, spec.width, band_top(spec.height))  # everything but the index-code band
     for n, (_t, frame) in enumerate(key_frames, start=1):
         if n == 1:
@@ -136,6 +137,11 @@ def key_frame_checks(runner: ScenarioRunner, key_frames: Sequence[tuple[float, n
         seen.append(found.index)
         output = to_clip_frame(frame, found, width=spec.width, height=spec.height)
         source = render_frame(spec, found.index)
+        exclude = response.spatial_exclusion(face_box(spec, found.index), beauty_on=state.beauty > 0,
+                                             effect_on=state.effect != "none")
+        responses.append(response.colour_response(
+            source, output, region=response.response_region(spec.width, spec.height, exclude=exclude),
+            bins=response.RESPONSE_BINS))
         base = source
         lut_spec = runner.candidate.filters.get(state.filter) if state.filter != "none" else None
         if lut_spec is not None:
@@ -187,6 +193,8 @@ def key_frame_checks(runner: ScenarioRunner, key_frames: Sequence[tuple[float, n
     judge.finish()
     runner.outcome.metrics["key_frames_decoded"] = float(len(seen))
     runner.outcome.details["key_frame_indices"] = seen
+    if responses:  # source colour -> output colour on the decoded key frames, for comparisons across devices
+        runner.outcome.details["colour_response"] = response.merge_responses(responses).to_dict()
     if key_frames and not seen and not runner.outcome.defects:
         for _t, frame in key_frames[:1]:
             diagnose_frame(runner, frame)
