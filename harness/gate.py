@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from harness.compare import CompareConfig, compare_rows, html_page, rows_from_mappings
+from harness.compare import CompareConfig, compare_rows, rows_from_mappings
 from harness.compare.engine import UpgradeReport
 from harness.errors import ConfigError
 from harness.store import Store
@@ -103,16 +103,15 @@ def _regressions(sdk: str, report: UpgradeReport, new_rows: Sequence[Any], base_
 def evaluate_gate(
     store: Store, *, run_id: str, baselines: Mapping[tuple[str, str], BaselineRef], config: CompareConfig,
     run_failed: str | None = None,
-) -> tuple[dict[str, Any], list[UpgradeReport]]:
+) -> dict[str, Any]:
     """Compares the stored run `run_id` with its baselines (grouped by sdk and baseline run) and returns the
-    gate.json document and the comparisons behind it. `run_failed`: why the run itself did not finish (pytest's
+    gate.json document. `run_failed`: why the run itself did not finish (pytest's
     internal error, interrupt), which makes the verdict `infrastructure` unless a regression was found anyway."""
     new_all = rows_from_mappings(store.cell_rows(run_id), source=f"store run {run_id}")
     groups: dict[tuple[str, str], list[str]] = defaultdict(list)  # (sdk, baseline run) -> scenarios
     for (sdk, scenario), ref in sorted(baselines.items()):
         groups[(sdk, ref.run_id)].append(scenario)
     comparisons: list[dict[str, Any]] = []
-    reports: list[UpgradeReport] = []
     regressions: list[dict[str, Any]] = []
     unconfirmed: list[dict[str, Any]] = []  # over the threshold with one value a side: no test was possible
     warnings: list[str] = []
@@ -125,7 +124,6 @@ def evaluate_gate(
         if not base_rows:
             warnings.append(f"{sdk}: baseline run {base_run} has no items for {', '.join(scenarios)}")
         report = compare_rows(base_rows, new_rows, config=config)
-        reports.append(report)
         ref = baselines[(sdk, scenarios[0])]
         comparisons.append({
             "sdk": sdk, "new_candidates": sorted({r.candidate for r in new_rows}),
@@ -157,7 +155,7 @@ def evaluate_gate(
             "warnings": warnings,
             "items": {"total": len(new_all), "broken": len(broken),
                       "failed": sum(r.status == "failed" for r in new_all)}}
-    return gate, reports
+    return gate
 
 
 def infrastructure_gate(run_id: str, reason: str) -> dict[str, Any]:
@@ -185,28 +183,20 @@ def format_gate(gate: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def write_gate_files(run_dir: Path, gate: Mapping[str, Any], *, junit_path: Path | None,
-                     reports: Sequence[UpgradeReport] = ()) -> list[Path]:
-    """Writes gate.json (and gate.html when reports are given) into run_dir, and JUnit XML when asked."""
+def write_gate_files(run_dir: Path, gate: Mapping[str, Any], *, junit_path: Path | None) -> list[Path]:
+    """Writes gate.json and gate.html (the page the report's overview shows, harness.report.overview.gate_page)
+    into run_dir, and JUnit XML when asked."""
+    from harness.report.overview import gate_page
+
     run_dir.mkdir(parents=True, exist_ok=True)
-    written = [run_dir / GATE_JSON]
+    written = [run_dir / GATE_JSON, run_dir / GATE_HTML]
     written[0].write_text(json.dumps(gate, indent=1) + "\n", encoding="utf-8")
-    if reports:
-        html = html_page(title=f"Nightly gate {gate['run_id']}: {gate['verdict']}", upgrade=reports[0])
-        for extra in reports[1:]:
-            html = html.replace("</body>", _body(html_page(title="", upgrade=extra)) + "</body>")
-        (run_dir / GATE_HTML).write_text(html, encoding="utf-8")
-        written.append(run_dir / GATE_HTML)
+    written[1].write_text(gate_page(gate), encoding="utf-8")
     if junit_path is not None:
         junit_path.parent.mkdir(parents=True, exist_ok=True)
         junit_path.write_bytes(junit_xml(gate))
         written.append(junit_path)
     return written
-
-
-def _body(page: str) -> str:
-    start, end = page.find("<body>"), page.rfind("</body>")
-    return page[start + len("<body>"):end] if start >= 0 and end > start else ""
 
 
 def junit_xml(gate: Mapping[str, Any]) -> bytes:

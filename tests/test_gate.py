@@ -86,7 +86,7 @@ def test_accepted_baseline_is_resolved_per_scenario(store: Store) -> None:
 
 
 def test_planted_slowdown_is_a_regression_with_numbers(store: Store) -> None:
-    gate, reports = evaluate_gate(store, run_id=SLOW, baselines=_baselines(store), config=default_config())
+    gate = evaluate_gate(store, run_id=SLOW, baselines=_baselines(store), config=default_config())
     assert gate["verdict"] == "regression"
     assert gate["exit_code"] == EXIT_REGRESSION
     (reg,) = [r for r in gate["regressions"] if r["metric"] == "startup_ms"]
@@ -98,32 +98,35 @@ def test_planted_slowdown_is_a_regression_with_numbers(store: Store) -> None:
     comparison = next(c for c in gate["comparisons"][0]["report"]["cells"][0]["comparisons"]
                       if c["metric"] == "startup_ms")
     assert comparison["p_value"] == pytest.approx(2 / 252)
-    assert len(reports) == 1
-    assert reports[0].failed
+    assert len(gate["comparisons"]) == 1
+    assert gate["comparisons"][0]["report"]["failed"]
     assert "REGRESSION glfx@2.0" in format_gate(gate)
 
 
 def test_same_version_rerun_passes(store: Store) -> None:
-    gate, _ = evaluate_gate(store, run_id=CLEAN, baselines=_baselines(store), config=default_config())
+    gate = evaluate_gate(store, run_id=CLEAN, baselines=_baselines(store), config=default_config())
     assert gate["verdict"] == "pass"
     assert gate["exit_code"] == EXIT_PASS
     assert gate["regressions"] == []
 
 
 def test_broken_run_is_infrastructure_not_a_pass(store: Store) -> None:
-    gate, _ = evaluate_gate(store, run_id=BROKEN, baselines=_baselines(store), config=default_config())
+    gate = evaluate_gate(store, run_id=BROKEN, baselines=_baselines(store), config=default_config())
     assert gate["verdict"] == "infrastructure"
     assert gate["exit_code"] == EXIT_INFRA
     assert any("broken" in w for w in gate["warnings"])
-    interrupted, _ = evaluate_gate(store, run_id=CLEAN, baselines=_baselines(store), config=default_config(),
+    interrupted = evaluate_gate(store, run_id=CLEAN, baselines=_baselines(store), config=default_config(),
                                    run_failed="pytest stopped with exit status 2 (INTERRUPTED)")
     assert interrupted["verdict"] == "infrastructure"
 
 
 def test_junit_xml_has_a_failure_per_regressed_cell(store: Store, tmp_path: Path) -> None:
-    gate, reports = evaluate_gate(store, run_id=SLOW, baselines=_baselines(store), config=default_config())
-    paths = write_gate_files(tmp_path / "out", gate, junit_path=tmp_path / "out" / "junit.xml", reports=reports)
+    gate = evaluate_gate(store, run_id=SLOW, baselines=_baselines(store), config=default_config())
+    paths = write_gate_files(tmp_path / "out", gate, junit_path=tmp_path / "out" / "junit.xml")
     assert [p.name for p in paths] == ["gate.json", "gate.html", "junit.xml"]
+    page = (tmp_path / "out" / "gate.html").read_text()
+    assert "startup_ms 452 -&gt; 752" in page  # the regressions table, html-escaped
+    assert "<svg" in page  # the deltas chart
     root = ET.parse(tmp_path / "out" / "junit.xml").getroot()
     suite = root.find("testsuite")
     assert suite is not None
@@ -135,7 +138,7 @@ def test_junit_xml_has_a_failure_per_regressed_cell(store: Store, tmp_path: Path
     assert failure is not None
     assert "startup_ms 452 -> 752" in (failure.text or "")
     assert json.loads((tmp_path / "out" / "gate.json").read_text())["verdict"] == "regression"
-    passing, _ = evaluate_gate(store, run_id=CLEAN, baselines=_baselines(store), config=default_config())
+    passing = evaluate_gate(store, run_id=CLEAN, baselines=_baselines(store), config=default_config())
     suite_ok = ET.fromstring(junit_xml(passing)).find("testsuite")
     assert suite_ok is not None
     assert suite_ok.get("failures") == "0"

@@ -53,17 +53,16 @@ def gate_run(run: Any) -> dict[str, Any] | None:
     from harness.gate import evaluate_gate, infrastructure_gate, write_gate_files
     from harness.store import open_store
 
-    reports: list[Any] = []
     if run.store_error:
         gate = infrastructure_gate(run.run_id, f"the run was not stored, so it cannot be compared: {run.store_error}")
     else:
         try:
             with open_store(request.store_url) as store:
-                gate, reports = evaluate_gate(store, run_id=run.run_id, baselines=request.baselines,
+                gate = evaluate_gate(store, run_id=run.run_id, baselines=request.baselines,
                                               config=request.config, run_failed=getattr(run, "run_failed", None))
         except HarnessError as exc:
             gate = infrastructure_gate(run.run_id, f"the comparison failed: {exc}")
-    write_gate_files(run.run_dir, gate, junit_path=request.junit_path, reports=reports)
+    write_gate_files(run.run_dir, gate, junit_path=request.junit_path)
     return gate
 
 

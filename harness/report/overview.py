@@ -4,6 +4,7 @@ extra pages; plus a frame-time chart attached to every item that measured frame 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import html
@@ -27,7 +28,7 @@ from harness.compare import (
     write_adaptation_png,
 )
 from harness.compare.render import UPGRADE_COLOURS
-from harness.errors import ConfigError, HarnessError
+from harness.errors import AnalysisError, ConfigError, HarnessError
 from harness.known_issues import KnownIssues
 from harness.report.charts import deltas_svg, frame_time_svg, startup_distribution_svg
 from harness.report.known import known_issues_html, match_known, match_results, write_result
@@ -222,6 +223,18 @@ def gate_html(gate: Mapping[str, Any], svgs: Mapping[str, str]) -> str:
             f"<style>{css}</style></head><body>\n" + "\n".join(out) + "\n</body></html>\n")
 
 
+def gate_page(gate: Mapping[str, Any]) -> str:
+    """gate_html with each SDK's deltas chart; a chart that cannot be drawn is left out of the page."""
+    svgs: dict[str, str] = {}
+    for comp in gate.get("comparisons") or []:
+        entries = gate_deltas(comp)
+        if entries:
+            sdk = str(comp.get("sdk"))
+            with contextlib.suppress(AnalysisError):
+                svgs[sdk] = deltas_svg(entries, title=f"{sdk}: change against the accepted baseline")
+    return gate_html(gate, svgs)
+
+
 # --- the overview -----------------------------------------------------------------------------------------
 def _adaptation(files: _Attachments, run_dir: Path, rows: Sequence[Row], run_id: str) -> None:
     matrix = adaptation_matrix(rows, config=default_config(), match_tag=MATCH_TAG)
@@ -345,5 +358,5 @@ def write_overview(run_dir: Path, results_dir: Path, *, records: Sequence[ItemRe
     return path
 
 
-__all__ = ["OVERVIEW_HISTORY_ID", "OVERVIEW_NAME", "attach_frame_times", "gate_deltas", "gate_html",
+__all__ = ["OVERVIEW_HISTORY_ID", "OVERVIEW_NAME", "attach_frame_times", "gate_deltas", "gate_html", "gate_page",
            "write_overview"]
