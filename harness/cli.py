@@ -11,12 +11,8 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from harness.errors import AnalysisError, ConfigError, HarnessError
-
-if TYPE_CHECKING:
-    from harness.store import Store
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INFRA = 0, 1, 2, 3
 
@@ -44,9 +40,6 @@ def _nightly(args: argparse.Namespace, extra: list[str]) -> int:
 
     if not args.run_dir:
         args.run_dir = str(project_root() / "reports" / new_run_id())
-    if args.gate_config and not Path(args.gate_config).is_file():
-        raise ConfigError(f"{args.gate_config}: no such file; allowed: a YAML file with a compare: section",
-                          key_path="--gate")
     gate_args = ["--run-kind", "nightly", "--gate"]
     if args.baseline:
         gate_args += ["--baseline", _run_id_of(args.baseline)]
@@ -77,24 +70,10 @@ def _run_id_of(text: str) -> str:
     return text
 
 
-def _default_store() -> str:
-    from harness.store import default_store_path
-
-    return str(default_store_path())
-
-
-def _open_existing_store(url: str | None) -> Store:
-    from harness.store import open_store
-
-    url = url or _default_store()
-    if "://" not in url and not Path(url).is_file():
-        raise ConfigError(f"{url}: no results store there yet; allowed: the store of earlier runs "
-                          "(`harness run` writes reports/results.db) or a postgresql:// URL", key_path="--store")
-    return open_store(url)
-
-
 def _baseline(args: argparse.Namespace) -> int:
-    with _open_existing_store(args.store) as store:
+    from harness.store import open_existing_store
+
+    with open_existing_store(args.store) as store:
         if args.action == "list":
             found = store.baselines()
             if not found:
@@ -153,14 +132,10 @@ def _pytest_args(args: argparse.Namespace) -> list[str]:
         pytest_args.append("--no-report")
     if args.store:
         pytest_args += ["--store", args.store]
+    # Checked by the plugin before any device is touched, as for plain pytest.
     if args.repeat is not None:
-        if args.repeat < 1:
-            raise ConfigError(f"{args.repeat} is not allowed; allowed: 1 or more", key_path="--repeat")
         pytest_args += ["--repeat", str(args.repeat)]
     if args.known_issues is not None:
-        if args.known_issues and not Path(args.known_issues).is_file():
-            raise ConfigError(f"{args.known_issues}: no such file; allowed: a known-issues YAML file",
-                              key_path="--known-issues")
         pytest_args += ["--known-issues", str(Path(args.known_issues).resolve()) if args.known_issues else ""]
     return pytest_args
 

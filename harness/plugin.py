@@ -119,11 +119,6 @@ def _keep_inputs(run_dir: Path, devices_file: Path, scenarios: Any) -> None:
         shutil.copyfile(source, inputs / f"{scenario.name}.yaml")
 
 
-def store_url_for(option: str | None, run_dir: Path) -> str:
-    """The results store of a run: the --store option, else results.db beside the run folder."""
-    return option or str(run_dir.parent / "results.db")
-
-
 def _gate_request(config: pytest.Config, run_dir: Path, *, devices: Any, candidates: Any,
                   scenarios: Any) -> GateRequest | None:
     """Settles the gate's store, baselines and thresholds before any device is touched (ConfigError otherwise)."""
@@ -131,11 +126,11 @@ def _gate_request(config: pytest.Config, run_dir: Path, *, devices: Any, candida
         return None
     from harness.compare import default_config, load_compare_config
     from harness.gate import GateRequest, resolve_baselines
-    from harness.store import open_store
+    from harness.store import open_store, run_store_url
 
     gate_file = config.getoption("gate_config")
     compare_config = load_compare_config(Path(gate_file)) if gate_file else default_config()
-    url = store_url_for(config.getoption("store"), run_dir)
+    url = run_store_url(config.getoption("store"), run_dir)
     cells = [(c.sdk, s.name) for c in candidates for s in scenarios
              if any(_runs_on(c, d) for d in devices)]
     with open_store(url) as store:

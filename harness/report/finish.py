@@ -33,9 +33,9 @@ def chromium_version() -> str | None:
 
 def store_run(run: Any, *, store_url: str | None) -> str:
     """Ingests the run into the results store (default: results.db beside the run folders); returns its location."""
-    from harness.store import open_store, run_metadata
+    from harness.store import open_store, run_metadata, run_store_url
 
-    store = open_store(store_url or (run.run_dir.parent / "results.db"))
+    store = open_store(run_store_url(store_url, run.run_dir))
     try:
         store.ingest_run(run.run_dir, devices=run.devices, candidates=run.candidates,
                          kind=getattr(run, "kind", "run"), metadata=run_metadata(project_root()))
@@ -126,7 +126,9 @@ def finish_run(run: Any, *, report_name: str, store_url: str | None = None, repo
     )
     write_executor(results_dir, run_id=run.run_id, report_name=report_name)
     write_categories_with_known(results_dir)
-    _overview(run, results_dir, store_url or str(run.run_dir.parent / "results.db"))
+    from harness.store import run_store_url
+
+    _overview(run, results_dir, run_store_url(store_url, run.run_dir))
     (run.run_dir / "summary.txt").write_text(format_summary(run.writer.records) + "\n", encoding="utf-8")
     if not report:
         return None

@@ -12,7 +12,7 @@ from harness.known_issues import resolve_known_issues
 from harness.paths import project_root
 from harness.scorecard.build import build_scorecard
 from harness.scorecard.render import format_scorecard, scorecard_html
-from harness.store import default_store_path, open_store, parse_target
+from harness.store import open_existing_store
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -30,29 +30,15 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument("--html", metavar="FILE", help="also write the scorecard as one HTML page")
 
 
-def _check_store(location: str) -> None:
-    """A SQLite store must already exist: opening a missing file would create an empty database."""
-    target = parse_target(location)
-    if target.dialect != "sqlite" or target.location == ":memory:":
-        return
-    path = Path(target.location)
-    if not path.is_file():
-        raise ConfigError(
-            f"{path}: no such results store, so no runs are stored yet; allowed: an existing SQLite file "
-            "written by `harness run` (reports/results.db by default) or a postgresql:// URL",
-            key_path="--store")
-
-
 def main(args: argparse.Namespace) -> int:
     """Runs `harness scorecard` with parsed `args`; returns 0 (a ConfigError for bad input)."""
-    store_url = args.store or str(default_store_path())
-    _check_store(store_url)
+    opened = open_existing_store(args.store)
     known = resolve_known_issues(args.known_issues, root=project_root())
     html_path = Path(args.html) if args.html else None
     if html_path is not None and not html_path.parent.is_dir():
         raise ConfigError(f"{html_path.parent}: no such folder; allowed: a file in an existing folder",
                           key_path="--html")
-    with open_store(store_url) as store:
+    with opened as store:
         card = build_scorecard(store, known_issues=known, vendor=args.vendor)
     if html_path is not None:
         try:
