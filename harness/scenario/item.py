@@ -73,14 +73,29 @@ def _unit(metric: str) -> str:
     return metric_unit(metric)
 
 
-def run_item(run: Any, item: Any) -> None:
+def _label_item(item: Any) -> None:
+    """The item's Allure labels (its cell) and title."""
     device, candidate, scenario = item.device, item.candidate, item.scenario
-    item_dir = run.run_dir / "items" / item_dir_name(item.name)
-    started_at, started = utc_now_iso(), time.monotonic()
     allure_item_labels(scenario=scenario.name, scenario_kind=scenario.kind, device=device.id,
                        platform=device.platform, sdk=candidate.sdk, version=candidate.version,
                        tags=_tags(device), device_name=device.name, repeat=getattr(item, "repeat", 1))
     allure.dynamic.title(item.name)
+
+
+def _cell(run: Any, item: Any) -> dict[str, Any]:
+    """The ItemRecord fields that name the item and its cell."""
+    device, candidate = item.device, item.candidate
+    return {"run_id": run.run_id, "item_id": item.nodeid, "name": item.name, "scenario": item.scenario.name,
+            "device": device.id, "device_name": device.name, "platform": device.platform, "tags": _tags(device),
+            "candidate": candidate.id, "vendor": candidate.vendor, "sdk": candidate.sdk,
+            "version": candidate.version}
+
+
+def run_item(run: Any, item: Any) -> None:
+    device, candidate, scenario = item.device, item.candidate, item.scenario
+    item_dir = run.run_dir / "items" / item_dir_name(item.name)
+    started_at, started = utc_now_iso(), time.monotonic()
+    _label_item(item)
     if scenario.description:
         allure.dynamic.description(scenario.description)
     outcome = Outcome()
@@ -111,10 +126,8 @@ def run_item(run: Any, item: Any) -> None:
         raise
     finally:
         record = ItemRecord(
-            run_id=run.run_id, item_id=item.nodeid, name=item.name, scenario=scenario.name,
-            device=device.id, device_name=device.name, platform=device.platform, tags=_tags(device),
-            candidate=candidate.id, vendor=candidate.vendor, sdk=candidate.sdk, version=candidate.version,
-            status=status, metrics=dict(outcome.metrics), checks=checks + [CheckRecord(**c) for c in outcome.checks],
+            **_cell(run, item), status=status, metrics=dict(outcome.metrics),
+            checks=checks + [CheckRecord(**c) for c in outcome.checks],
             error=error, started_at=started_at, duration_s=round(time.monotonic() - started, 3),
             attachments=[str(p.relative_to(run.run_dir)) for p in outcome.attachments if p.exists()],
             defects=list(outcome.defects),
@@ -133,18 +146,10 @@ def unsupported_reason(candidate: Any, device: Any) -> str:
 def skip_unsupported(run: Any, item: Any) -> None:
     """Records a device the candidate does not support as a skipped item (category "Device not supported"),
     without starting anything, and skips it."""
-    device, candidate, scenario = item.device, item.candidate, item.scenario
-    reason = unsupported_reason(candidate, device)
-    allure_item_labels(scenario=scenario.name, scenario_kind=scenario.kind, device=device.id,
-                       platform=device.platform, sdk=candidate.sdk, version=candidate.version,
-                       tags=_tags(device), device_name=device.name, repeat=getattr(item, "repeat", 1))
-    allure.dynamic.title(item.name)
-    run.writer.add(ItemRecord(
-        run_id=run.run_id, item_id=item.nodeid, name=item.name, scenario=scenario.name, device=device.id,
-        device_name=device.name, platform=device.platform, tags=_tags(device), candidate=candidate.id,
-        vendor=candidate.vendor, sdk=candidate.sdk, version=candidate.version, status="skipped",
-        error={"kind": "config", "message": reason}, started_at=utc_now_iso(), duration_s=0.0,
-    ))
+    reason = unsupported_reason(item.candidate, item.device)
+    _label_item(item)
+    run.writer.add(ItemRecord(**_cell(run, item), status="skipped", error={"kind": "config", "message": reason},
+                              started_at=utc_now_iso(), duration_s=0.0))
     pytest.skip(reason)
 
 
