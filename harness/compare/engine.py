@@ -10,7 +10,7 @@ from typing import Any, Final, TypeVar
 
 import numpy as np
 
-from harness.compare.rows import Row
+from harness.compare.rows import FRAME_TIME_SAMPLES, Row
 from harness.compare.stats import Comparison, compare_samples, mann_whitney_u, smallest_p
 from harness.compare.thresholds import CompareConfig, Direction
 from harness.errors import ConfigError
@@ -20,9 +20,8 @@ STATUS_SEVERITY: Final = {"failed": 3, "broken": 2, "passed": 1, "skipped": 0}
 # Metrics measured once per item whose test of significance runs on the observations behind them: each frame's
 # time (the time between consecutive content updates, harness.metrics.frames.analyze_timeline) decides whether
 # the frame pacing changed at all; the metric's own medians and threshold decide by how much.
-FRAME_TIME_SERIES: Final = "frame_time_ms"
 SIGNIFICANCE_SERIES: Final = {
-    metric: FRAME_TIME_SERIES
+    metric: FRAME_TIME_SAMPLES
     for metric in ("content_fps", "presented_fps", "dropped_frames", "frame_time_p50_ms", "frame_time_p90_ms",
                    "frame_time_p99_ms", "stutter_ratio", "jank_count", "big_jank_count")
 }

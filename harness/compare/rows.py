@@ -22,6 +22,8 @@ OPTIONAL_KEYS: Final = ("candidate", "vendor", "tags", "metrics", "samples", "fi
                         "name", "colour_response")
 # Metrics whose repeats details.json keeps: each entry of startup_runs holds the launches of one launch step.
 SAMPLED_METRICS: Final = ("startup_ms", "app_first_frame_ms")
+# Each frame's time (between consecutive content updates): the observations behind the frame metrics.
+FRAME_TIME_SAMPLES: Final = "frame_time_ms"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -155,7 +157,7 @@ def samples_from_details(details: Mapping[str, Any]) -> dict[str, tuple[float, .
                 and all(i is None or (isinstance(i, int) and not isinstance(i, bool)) for i in indices)):
             frame_times = content_frame_times_ms(t_ms, indices)
             if frame_times:
-                out["frame_time_ms"] = tuple(frame_times)
+                out[FRAME_TIME_SAMPLES] = tuple(frame_times)
     for position, run in enumerate(runs):
         if not isinstance(run, Mapping):
             continue
@@ -172,35 +174,51 @@ def samples_from_details(details: Mapping[str, Any]) -> dict[str, tuple[float, .
     return out
 
 
+def read_details(run_dir: Path, record: ItemRecord) -> Mapping[str, Any] | None:
+    """The item's parsed details.json, or None when it wrote none (e.g. a skipped item)."""
+    details_path = item_dir(run_dir, record) / "details.json"
+    if not details_path.is_file():
+        return None
+    try:
+        details = json.loads(details_path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"not readable JSON ({exc}); allowed: the details.json the runner writes",
+                          file=str(details_path)) from exc
+    if not isinstance(details, Mapping):
+        raise ConfigError(f"expected a JSON object, got {type(details).__name__}; allowed: the details.json the "
+                          "runner writes", file=str(details_path))
+    return details
+
+
+def row_from_record(run_dir: Path, record: ItemRecord, details: Mapping[str, Any] | None, *, index: int) -> Row:
+    """One item's row: its record, with the samples and the colour response of its details.json (None: none)."""
+    data: dict[str, Any] = record.to_dict()
+    if details is not None:
+        data["samples"] = samples_from_details(details)
+        inner = details.get("details")
+        if isinstance(inner, Mapping) and inner.get("colour_response") is not None:
+            data["colour_response"] = ColourResponse.from_dict(
+                inner["colour_response"], source=str(item_dir(run_dir, record) / "details.json"),
+                key="details.colour_response")
+    return row_from_mapping(data, source=str(run_dir), index=index)
+
+
 def load_run_rows(run_dir: Path) -> list[Row]:
     """A run's rows: results.json (or results.jsonl), with samples and the colour response from each item's
     details.json where present."""
-    records = load_results(run_dir)
-    rows = []
-    for index, record in enumerate(records):
-        data: dict[str, Any] = record.to_dict()
-        details_path = item_dir(run_dir, record) / "details.json"
-        if details_path.is_file():
-            try:
-                details = json.loads(details_path.read_text(encoding="utf-8"))
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                raise ConfigError(f"not readable JSON ({exc}); allowed: the details.json the runner writes",
-                                  file=str(details_path)) from exc
-            data["samples"] = samples_from_details(details) if isinstance(details, Mapping) else {}
-            inner = details.get("details") if isinstance(details, Mapping) else None
-            if isinstance(inner, Mapping) and inner.get("colour_response") is not None:
-                data["colour_response"] = ColourResponse.from_dict(
-                    inner["colour_response"], source=str(details_path), key="details.colour_response")
-        rows.append(row_from_mapping(data, source=str(run_dir), index=index))
-    return rows
+    return [row_from_record(run_dir, record, read_details(run_dir, record), index=index)
+            for index, record in enumerate(load_results(run_dir))]
 
 
 __all__ = [
+    "FRAME_TIME_SAMPLES",
     "SAMPLED_METRICS",
     "Row",
     "content_frame_times_ms",
     "load_run_rows",
+    "read_details",
     "row_from_mapping",
+    "row_from_record",
     "rows_from_mappings",
     "samples_from_details",
 ]

@@ -8,7 +8,6 @@ import contextlib
 import datetime as dt
 import hashlib
 import html
-import json
 import logging
 import math
 import uuid
@@ -24,16 +23,15 @@ from harness.compare import (
     compare_vendors,
     default_config,
     html_page,
-    row_from_mapping,
     write_adaptation_png,
 )
 from harness.compare.render import UPGRADE_COLOURS
+from harness.compare.rows import FRAME_TIME_SAMPLES, read_details, row_from_record
 from harness.errors import AnalysisError, ConfigError, HarnessError
 from harness.known_issues import KnownIssues
 from harness.report.charts import deltas_svg, frame_time_svg, startup_distribution_svg
 from harness.report.known import known_issues_html, match_known, match_results, write_result
-from harness.report.results import ItemRecord, item_dir
-from harness.store.ingest import DETAILS_JSON, FRAME_TIME_SAMPLES, SESSION_SAMPLES, samples_from_details
+from harness.report.results import ItemRecord
 
 log = logging.getLogger(__name__)
 
@@ -87,42 +85,28 @@ class _Item:
     budget_ms: float | None
 
 
-def _details(run_dir: Path, record: ItemRecord) -> tuple[dict[str, tuple[float, ...]], float | None, Any]:
-    """An item's samples (harness.store.ingest's reading of details.json), its frame budget in ms (1000 / the
-    camera's fps) and its colour response (harness.metrics.response), all empty when the item wrote no
-    details.json."""
-    path = item_dir(run_dir, record) / DETAILS_JSON
-    if not path.is_file():
-        return {}, None, None
-    try:
-        details = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"not readable JSON ({exc}); allowed: the details.json the runner writes",
-                          file=str(path)) from None
-    samples = samples_from_details(details, file=path)
-    inner = details.get("details") or {}
-    response = inner.get("colour_response") if isinstance(inner, Mapping) else None
+def _budget_ms(details: Mapping[str, Any] | None) -> float | None:
+    """The frame budget in ms (1000 / the camera's fps) of an item's details.json, None when unknown."""
+    inner = (details or {}).get("details")
     timing = inner.get("frame_timing") if isinstance(inner, Mapping) else None
     fps: Any = timing.get("source_fps") if isinstance(timing, Mapping) else None
     if isinstance(fps, int | float) and not isinstance(fps, bool) and math.isfinite(fps) and fps > 0:
-        return samples, 1000.0 / float(fps), response
-    return samples, None, response
+        return 1000.0 / float(fps)
+    return None
 
 
 def _items(run_dir: Path, records: Sequence[ItemRecord], problems: list[str]) -> list[_Item]:
+    """Each record with its row (harness.compare.rows: samples, colour response) and its frame times."""
     out = []
     for index, record in enumerate(records):
         try:
-            samples, budget_ms, response = _details(run_dir, record)
+            details = read_details(run_dir, record)
+            row = row_from_record(run_dir, record, details, index=index)
         except ConfigError as exc:
             problems.append(f"{record.name}: details not read: {exc}")
-            samples, budget_ms, response = {}, None, None
-        data = record.to_dict()
-        if response is not None:
-            data["colour_response"] = response
-        data["samples"] = {k: v for k, v in samples.items() if k not in (FRAME_TIME_SAMPLES, SESSION_SAMPLES)}
-        out.append(_Item(record=record, row=row_from_mapping(data, source=str(run_dir), index=index),
-                         frame_times_ms=samples.get(FRAME_TIME_SAMPLES, ()), budget_ms=budget_ms))
+            details, row = None, row_from_record(run_dir, record, None, index=index)
+        out.append(_Item(record=record, row=row, frame_times_ms=row.samples.get(FRAME_TIME_SAMPLES, ()),
+                         budget_ms=_budget_ms(details)))
     return out
 
 

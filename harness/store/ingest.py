@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
-from harness.compare.rows import content_frame_times_ms
+from harness.compare.rows import FRAME_TIME_SAMPLES, content_frame_times_ms
 from harness.compare.rows import samples_from_details as startup_samples
 from harness.config import Candidate, Device
 from harness.errors import ConfigError
@@ -24,7 +24,6 @@ DETAILS_JSON: Final = "details.json"
 # app_first_frame_ms: harness.compare.rows.samples_from_details), each session creation, and the frame times of
 # the last capture's timeline.
 STARTUP_SAMPLED: Final = ("startup_ms", "app_first_frame_ms")
-FRAME_TIME_SAMPLES: Final = "frame_time_ms"
 SESSION_SAMPLES: Final = "session_create_s"
 RUN_COLUMNS: Final = ("started_at", "finished_at", "harness_version", "host", "git_commit", "git_branch", "git_dirty")
 KINDS: Final = ("run", "nightly")
