@@ -17,6 +17,7 @@ from harness.config.devices import (
     Viewport,
     WebApp,
     WebEmulation,
+    version_sort_key,
 )
 from harness.config.errors_fmt import mask_credentials
 from harness.config.matrix import MatrixConfig, Selection, load_config, parse_config, validate_matrix
@@ -86,4 +87,5 @@ __all__ = [
     "parse_config",
     "parse_scenario",
     "validate_matrix",
+    "version_sort_key",
 ]

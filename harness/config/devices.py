@@ -6,6 +6,7 @@ Every key is described in docs/config.md; loading and cross-checks live in harne
 from __future__ import annotations
 
 import fnmatch
+import re
 import string
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +59,14 @@ Version = Annotated[
     Allowed('a quoted version string such as "2.0" or "1.4.2-beta"'),
 ]
 Text = Annotated[str, Field(min_length=1), Allowed("a non-empty string")]
+
+
+def version_sort_key(version: str) -> tuple[tuple[int, int, str], ...]:
+    """Natural order of SDK versions: digit runs compare as numbers ("1.9" < "1.10"), other text as text
+    ("2.0" < "2.0-rc1")."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part)
+                 for part in re.split(r"(\d+)", version) if part)
+
 KeyName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$"), Allowed("lowercase letters, digits and '_'")]
 ItemName = Annotated[
     str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"), Allowed("letters, digits, '_', '.' and '-'")

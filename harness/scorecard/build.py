@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import re
 import statistics
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from harness.config import version_sort_key
 from harness.errors import ConfigError
 from harness.known_issues import KnownIssue, KnownIssues
 from harness.scorecard.model import (
@@ -27,13 +27,6 @@ from harness.scorecard.model import (
 from harness.store import ItemInfo, RunInfo, Store
 
 _RAN = ("passed", "failed")  # statuses that give the SDK a verdict on a cell; broken and skipped do not
-
-
-def version_sort_key(version: str) -> tuple[tuple[int, int, str], ...]:
-    """Natural order: digit runs compare as numbers ("1.9" < "1.10"), other text as text
-    ("2.0" < "2.0-rc1")."""
-    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part)
-                 for part in re.split(r"(\d+)", version) if part)
 
 
 def _utc(text: str) -> dt.datetime:

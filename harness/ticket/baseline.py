@@ -3,7 +3,6 @@ computed against a baseline run given on the command line (harness.compare), els
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any, Final
 
 from harness.compare import compare_rows, default_config, load_run_rows
 from harness.compare.rows import Row
+from harness.config import version_sort_key
 from harness.errors import ConfigError
 from harness.report.results import ItemRecord
 from harness.ticket.facts import read_json_object
@@ -188,10 +188,6 @@ def from_gate(gate: Mapping[str, Any], record: ItemRecord, *, file: Path) -> Bas
     return none(f"{GATE_JSON} has no comparison for {record.candidate} (sdks compared: {known})")
 
 
-def _version_key(version: str) -> tuple[tuple[int, str], ...]:
-    return tuple((int(part), "") if part.isdigit() else (-1, part) for part in re.split(r"[.+-]", version))
-
-
 def _base_candidate(rows: Sequence[Row], record: ItemRecord) -> str | None:
     """The baseline run's candidate of the same sdk: the item's own if it is the only one, else the newest
     version below the item's, else the newest other."""
@@ -201,9 +197,9 @@ def _base_candidate(rows: Sequence[Row], record: ItemRecord) -> str | None:
     others = {c: v for c, v in candidates.items() if c != record.candidate}
     if not others:
         return record.candidate
-    older = {c: v for c, v in others.items() if _version_key(v) < _version_key(record.version)}
+    older = {c: v for c, v in others.items() if version_sort_key(v) < version_sort_key(record.version)}
     pool = older or others
-    return max(pool, key=lambda c: _version_key(pool[c]))
+    return max(pool, key=lambda c: version_sort_key(pool[c]))
 
 
 def from_run(run_dir: Path, baseline_run: Path, record: ItemRecord) -> BaselineFacts:
