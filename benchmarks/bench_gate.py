@@ -39,6 +39,7 @@ def main() -> int:
     parser.add_argument("--candidate", default="pixkit@1.5")
     parser.add_argument("--device", default="pixel7")
     parser.add_argument("--repeat", type=int, default=1, help="run every cell N times (baseline and nightlies)")
+    parser.add_argument("--gate", default=None, metavar="FILE", help="gate file (thresholds) for every nightly")
     parser.add_argument("--out", default=None, metavar="FILE.json")
     args = parser.parse_args()
 
@@ -61,7 +62,8 @@ def main() -> int:
     nights: list[dict[str, Any]] = []
     for n in range(args.nightlies):
         run_dir = tmp / "reports" / f"night{n}"
-        code, wall_s, out = _harness("nightly", *common, "--run-dir", run_dir)
+        gate_args: list[str | Path] = ["--gate", Path(args.gate).resolve()] if args.gate else []
+        code, wall_s, out = _harness("nightly", *common, *gate_args, "--run-dir", run_dir)
         gate = json.loads((run_dir / "gate.json").read_text()) if (run_dir / "gate.json").is_file() else {}
         comparisons = [c for comp in gate.get("comparisons", []) for cell in comp["report"]["cells"]
                        for c in cell["comparisons"]]

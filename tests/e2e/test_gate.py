@@ -25,6 +25,12 @@ SLOW_START_MS = 1500
 
 pytestmark = pytest.mark.e2e
 
+# Start-up thresholds for this machine, from its measured noise (benchmarks/README.md#nightly-gate): between clean
+# runs of the same build, start-up medians shifted by up to 27 % with p = 0.0079 (five launches a side move
+# together with the machine's state), so the default +10 % cries wolf here. +50 % keeps a 2x margin over that and
+# stays far below the planted +1500 ms (about +300 %). Every other metric keeps its default threshold.
+GATE_FILE = "compare:\n  thresholds:\n    startup_ms: +50%\n    app_first_frame_ms: +50%\n"
+
 SCENARIO = {
     "name": "gate",
     "description": "Five cold starts, then the warm filter on a short capture",
@@ -63,6 +69,8 @@ def gate_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     devices, scenarios = _write_inputs(tmp)
     store = tmp / "reports" / "results.db"
     common = ["--devices", devices, "--scenarios", scenarios, "--store", store, "--known-issues", ""]
+    gate_file = tmp / "gate.yaml"
+    gate_file.write_text(GATE_FILE)
     out: dict[str, Any] = {"tmp": tmp, "store": store}
 
     base = _harness("run", *common, "--candidate", "pixkit@1.5", "--run-dir", tmp / "reports/base",
@@ -71,9 +79,10 @@ def gate_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     accept = _harness("baseline", "accept", tmp / "reports/base", "--sdk", "pixkit", "--by", "e2e",
                       "--store", store, tmp=tmp, name="accept")
     assert accept.returncode == 0, accept.stdout + accept.stderr
-    out["regressed"] = _harness("nightly", *common, "--candidate", "pixkit@1.6", "--run-dir",
+    out["regressed"] = _harness("nightly", *common, "--gate", gate_file, "--candidate", "pixkit@1.6", "--run-dir",
                                 tmp / "reports/regressed", tmp=tmp, name="regressed")
-    out["clean"] = _harness("nightly", *common, "--candidate", "pixkit@1.5", "--run-dir", tmp / "reports/clean",
+    out["clean"] = _harness("nightly", *common, "--gate", gate_file, "--candidate", "pixkit@1.5", "--run-dir",
+                            tmp / "reports/clean",
                             "--no-report", tmp=tmp, name="clean")
     return out
 
@@ -96,6 +105,7 @@ def test_regressed_version_fails_the_gate_with_numbers(gate_runs: dict[str, Any]
     # The fault adds SLOW_START_MS before the first frame: the shift of the medians must show most of it, and five
     # cold starts a side give the exact Mann-Whitney test (smallest p 2/252 = 0.0079).
     assert comparison["delta"] > 0.8 * SLOW_START_MS, comparison
+    assert comparison["threshold"] == "+50%"  # from the gate file
     assert comparison["basis"] == "mann_whitney"
     assert comparison["p_value"] < 0.05
     assert "REGRESSION" in proc.stdout
