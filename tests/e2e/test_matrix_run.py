@@ -122,8 +122,13 @@ def test_low_end_profile_measurably_differs(
     for cand in ("glfx@2.0", "pixkit@1.5"):
         flagship = by[("filter-warm", "pixel7", cand)]
         low = by[("filter-warm", "moto-e13", cand)]
-        # 4x CPU throttling must show from outside the app: slower start-up and fewer camera frames shown.
-        assert low["startup_ms"] > 1.3 * flagship["startup_ms"], (cand, flagship, low)
+        # 4x CPU throttling must show from outside the app: slower start-up, more time per processed frame and
+        # fewer camera frames shown. One launch a side, so start-up is only required to be slower: across the
+        # default-matrix runs in benchmarks/README.md the low-end/flagship start-up ratio was 1.21-2.44 (the
+        # camera and the GPU process are not throttled), the per-frame cost ratio 1.52-4.12 and the content rate
+        # 12-17 fps lower.
+        assert low["startup_ms"] > flagship["startup_ms"], (cand, flagship, low)
+        assert low["app_cost_ms"] > 1.2 * flagship["app_cost_ms"], (cand, flagship, low)
         assert low["content_fps"] < flagship["content_fps"] - 3, (cand, flagship, low)
 
 
