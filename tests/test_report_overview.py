@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from harness.compare.thresholds import parse_compare_config
 from harness.errors import AnalysisError, InfrastructureError
 from harness.known_issues import KnownIssue, KnownIssues
 from harness.report import generate
@@ -338,6 +339,20 @@ def test_write_overview_writes_a_result_whose_attachments_exist(tmp_path: Path) 
     files_before = sorted(p.name for p in results.iterdir())
     assert write_overview(run_dir, results, records=records, known=known, gate=GATE) == path
     assert sorted(p.name for p in results.iterdir()) == files_before
+
+
+def test_write_overview_judges_with_the_gate_files_thresholds(tmp_path: Path) -> None:
+    # pixel-fold · pixkit starts in 920 ms against the reference's 470 ms (+95.7 %): beyond the default +10 %,
+    # within a gate file's +200 %. The adaptation page must say what the nightly's gate would say.
+    run_dir, results, records = make_run(tmp_path)
+    page = run_dir / "adaptation.html"
+    write_overview(run_dir, results, records=records, known=KnownIssues(), gate=None)
+    assert "startup_ms 920 vs reference median 470" in page.read_text(encoding="utf-8")
+    loose = parse_compare_config({"thresholds": {"startup_ms": "+200%"}, "use_defaults": False}, file="gate.yaml")
+    write_overview(run_dir, results, records=records, known=KnownIssues(), gate=None, config=loose)
+    text = page.read_text(encoding="utf-8")
+    assert "startup_ms 920 vs reference median 470" not in text
+    assert 'data-device="pixel-fold" data-candidate="pixkit@1.5"' in text
 
 
 def test_write_overview_records_a_chart_it_cannot_draw(tmp_path: Path) -> None:

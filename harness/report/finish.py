@@ -96,8 +96,9 @@ def _overview(run: Any, results_dir: Path, store_target: str) -> None:
         pages = {}
         run.report_notes.append(f"scorecard not shown: {exc}")
     try:
+        gate_request = getattr(run, "gate_request", None)
         write_overview(run.run_dir, results_dir, records=records, known=known, gate=run.gate_result,
-                       extra_pages=pages)
+                       extra_pages=pages, config=gate_request.config if gate_request is not None else None)
     except (HarnessError, OSError, ValueError) as exc:
         run.report_notes.append(f"run overview not written: {exc}")
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from harness.compare import (
+    CompareConfig,
     Row,
     adaptation_matrix,
     compare_vendors,
@@ -220,8 +221,9 @@ def gate_page(gate: Mapping[str, Any]) -> str:
 
 
 # --- the overview -----------------------------------------------------------------------------------------
-def _adaptation(files: _Attachments, run_dir: Path, rows: Sequence[Row], run_id: str) -> None:
-    matrix = adaptation_matrix(rows, config=default_config(), match_tag=MATCH_TAG)
+def _adaptation(files: _Attachments, run_dir: Path, rows: Sequence[Row], run_id: str,
+                config: CompareConfig) -> None:
+    matrix = adaptation_matrix(rows, config=config, match_tag=MATCH_TAG)
     png = write_adaptation_png(matrix, run_dir / ADAPTATION_PNG)
     files.add("adaptation heatmap (PNG)", "png", png.read_bytes())
     page = html_page(title=f"New-device adaptation · run {run_id}", adaptation=matrix)
@@ -229,12 +231,12 @@ def _adaptation(files: _Attachments, run_dir: Path, rows: Sequence[Row], run_id:
     files.add("adaptation matrix (HTML)", "html", page)
 
 
-def _vendors(files: _Attachments, rows: Sequence[Row], run_id: str) -> None:
+def _vendors(files: _Attachments, rows: Sequence[Row], run_id: str, config: CompareConfig) -> None:
     candidates = list(dict.fromkeys(r.candidate for r in rows))
     if len(candidates) < 2:
         files.problems.append(f"vendor comparison: one candidate only ({', '.join(candidates) or 'none'})")
         return
-    report = compare_vendors(rows, candidates=candidates, config=default_config())
+    report = compare_vendors(rows, candidates=candidates, config=config)
     files.add("vendor comparison (HTML)", "html", html_page(title=f"Candidates side by side · run {run_id}",
                                                             vendors=report))
 
@@ -294,19 +296,22 @@ def _description(records: Sequence[ItemRecord], matches: int, tickets: Sequence[
 
 
 def write_overview(run_dir: Path, results_dir: Path, *, records: Sequence[ItemRecord], known: KnownIssues,
-                   gate: Mapping[str, Any] | None, extra_pages: Mapping[str, str] | None = None) -> Path:
+                   gate: Mapping[str, Any] | None, extra_pages: Mapping[str, str] | None = None,
+                   config: CompareConfig | None = None) -> Path:
     """Write the "Run overview" result (status passed, one history across runs) into `results_dir` with its
     attachments, attach a frame-time chart to each item's result, and copy the heatmap and the adaptation page
     to run_dir/adaptation.png and run_dir/adaptation.html. A chart that cannot be drawn (AnalysisError,
     ValueError, any HarnessError) is listed in the overview's description; the others are still written.
-    Writing it again for the same run replaces it. Returns the overview's result file."""
+    The adaptation matrix and the vendor comparison judge with `config` (a nightly's gate file), else with the
+    default thresholds. Writing it again for the same run replaces it. Returns the overview's result file."""
     run_id = records[0].run_id if records else run_dir.name
     files = _Attachments(results_dir, run_id)
     items = _items(run_dir, records, files.problems)
     rows = [i.row for i in items]
     if rows:
-        files.attempt("adaptation matrix", partial(_adaptation, files, run_dir, rows, run_id))
-        files.attempt("vendor comparison", partial(_vendors, files, rows, run_id))
+        thresholds = config or default_config()
+        files.attempt("adaptation matrix", partial(_adaptation, files, run_dir, rows, run_id, thresholds))
+        files.attempt("vendor comparison", partial(_vendors, files, rows, run_id, thresholds))
         _startup(files, rows)
     else:
         files.problems.append("adaptation, vendors and start-up: the run has no items")
