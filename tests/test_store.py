@@ -15,13 +15,17 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from pg_server import PgServer, find_pg_bin, start_pg_server
 
-from harness.compare.rows import rows_from_mappings
+from harness.capture.clip import ClipSpec, render_frame
+from harness.compare import adaptation_matrix, default_config
+from harness.compare.rows import load_run_rows, rows_from_mappings
 from harness.config import Candidate, Device, parse_config
 from harness.errors import ConfigError, InfrastructureError
 from harness.metrics.frames import analyze_timeline
+from harness.metrics.response import RESPONSE_BINS, colour_response, response_region
 from harness.report.results import CheckRecord, ItemRecord, ResultsWriter
 from harness.report.results import item_dir_name as safe_name
 from harness.store import MIGRATIONS, Migration, Store, fingerprint_device, mask_url, open_store, parse_target
@@ -181,25 +185,42 @@ def ingest(store: Store, run_dir: Path, **kw: Any) -> str:
 
 def test_migrations_from_empty_and_reopen(store_url: str) -> None:
     with open_store(store_url) as first:
-        assert first.schema_version() == len(MIGRATIONS) == 1
+        assert first.schema_version() == len(MIGRATIONS) == 2
         assert first.runs() == []
     with open_store(store_url) as again:
-        assert again.schema_version() == 1
+        assert again.schema_version() == 2
         assert migrate(again._db) == []  # nothing left to apply
 
 
 def test_added_step_applies_once_and_newer_store_is_refused(store_url: str) -> None:
-    extra = Migration(2, "known issues", ("CREATE TABLE known_issues (id {pk}, pattern TEXT NOT NULL)",))
+    extra = Migration(3, "known issues", ("CREATE TABLE known_issues (id {pk}, pattern TEXT NOT NULL)",))
     with open_store(store_url) as store:
-        assert migrate(store._db, (*MIGRATIONS, extra)) == [2]
+        assert migrate(store._db, (*MIGRATIONS, extra)) == [3]
         assert migrate(store._db, (*MIGRATIONS, extra)) == []
-        assert store.schema_version() == 2
-    with pytest.raises(ConfigError, match=r"has schema version 2, newer than this harness knows \(1\)"):
+        assert store.schema_version() == 3
+    with pytest.raises(ConfigError, match=r"has schema version 3, newer than this harness knows \(2\)"):
         open_store(store_url)
     memory = SqliteBackend(parse_target(":memory:"))
-    with pytest.raises(ConfigError, match=r"must be 1, 2, 3, \.\.\. in order, got \[1, 3\]"):
-        migrate(memory, (*MIGRATIONS, Migration(3, "gap", ())))
+    with pytest.raises(ConfigError, match=r"must be 1, 2, 3, \.\.\. in order, got \[1, 2, 4\]"):
+        migrate(memory, (*MIGRATIONS, Migration(4, "gap", ())))
     memory.close()
+
+
+def test_a_version_1_store_is_upgraded_and_keeps_its_runs(tmp_path: Path) -> None:
+    url = str(tmp_path / "old.db")
+    with open_store(url) as store:
+        ingest(store, standard_run(tmp_path, RUN_A))
+    old = SqliteBackend(parse_target(url))  # turned back into the store version 1 of the schema left
+    with old.transaction() as tx:
+        tx.execute("DROP TABLE colour_responses")
+        tx.execute("DELETE FROM schema_version WHERE version = 2")
+    assert old.query("SELECT max(version) FROM schema_version") == [(1,)]
+    old.close()
+    with open_store(url) as store:
+        assert store.schema_version() == 2
+        assert [r.run_id for r in store.runs()] == [RUN_A]
+        assert len(store.cell_rows(RUN_A)) == 4
+        assert all("colour_response" not in row for row in store.cell_rows(RUN_A))  # older runs: none
 
 
 # --- ingest ------------------------------------------------------------------------------------------------------
@@ -402,7 +423,58 @@ def test_two_processes_writing_at_once_lose_nothing(backend: str, tmp_path: Path
         assert len(rows) == len(runs)
         assert all(row.samples == (600.0, 610.0, 620.0) for row in rows)
         assert len(store.devices()) == 1
-        assert store.schema_version() == 1
+        assert store.schema_version() == len(MIGRATIONS)
+
+
+def _response(shift_blue: int, frame: int) -> dict[str, Any]:
+    """The colour response of a clip frame through an output that adds `shift_blue` to its blue channel."""
+    source = render_frame(ClipSpec(), frame)
+    output = source.copy()
+    output[..., 2] = np.clip(source[..., 2].astype(int) + shift_blue, 0, 255).astype(np.uint8)
+    region = response_region(source.shape[1], source.shape[0], exclude=None)
+    return colour_response(source, output, region=region, bins=RESPONSE_BINS).to_dict()
+
+
+def test_colour_responses_are_stored_and_judged_from_the_store(store: Store, tmp_path: Path) -> None:
+    # pixel7 (reference) renders the frames as they are; galaxy-s24 (new) adds 30 to blue: a cast far beyond
+    # visual_consistency_delta_e max:2. Built from the store alone, the adaptation matrix must see it.
+    reference, cast = _response(0, 10), _response(30, 40)
+    scenario = "filter-warm"
+    run_dir = write_run(tmp_path, RUN_A, [
+        (record(RUN_A, "pixel7", "2.0", scenario, metrics={"content_fps": 30.0}),
+         {**details(), "details": {**details()["details"], "colour_response": reference}}),
+        (record(RUN_A, "galaxy-s24", "2.0", scenario, metrics={"content_fps": 30.0}, minute=1),
+         {**details(), "details": {**details()["details"], "colour_response": cast}}),
+    ])
+    ingest(store, run_dir)
+    mappings = store.cell_rows(RUN_A)
+    by_device = {m["device"]: m for m in mappings}
+    assert by_device["pixel7"]["colour_response"] == reference
+    assert by_device["galaxy-s24"]["colour_response"] == cast
+    rows = rows_from_mappings(mappings, source="store")
+    matrix = adaptation_matrix(rows, config=default_config(), match_tag="tier")
+    cell = matrix.cell("galaxy-s24", "glfx@2.0")
+    assert cell.verdict == "degraded", cell.reasons
+    assert cell.reasons[0].startswith(f"{scenario}: visual_consistency_delta_e "), cell.reasons
+    # Stored as written: the store's distance is the one computed from the run folder.
+    from_folder = adaptation_matrix(load_run_rows(run_dir), config=default_config(), match_tag="tier")
+    assert from_folder.cell("galaxy-s24", "glfx@2.0").reasons == cell.reasons
+    # Ingesting the run again without a response removes the old one (no stale response is left behind).
+    (run_dir / "items" / safe_name(f"{scenario}[galaxy-s24-glfx@2.0]") / "details.json").write_text(
+        json.dumps(details()), encoding="utf-8")
+    ingest(store, run_dir)
+    item = next(i for i in store.items(RUN_A) if i.device_id == "galaxy-s24")
+    assert store.colour_response(item.id) is None
+    assert store.colour_response(next(i for i in store.items(RUN_A) if i.device_id == "pixel7").id) == reference
+
+
+def test_a_malformed_colour_response_stops_the_ingest(store: Store, tmp_path: Path) -> None:
+    bad = {**details(), "details": {**details()["details"], "colour_response": {"bins": 99, "frames": 1,
+                                                                                 "cells": []}}}
+    run_dir = write_run(tmp_path, RUN_A, [(record(RUN_A, "pixel7", "2.0", "filter-warm"), bad)])
+    with pytest.raises(ConfigError, match=r"details\.colour_response\.bins.*99 is not allowed"):
+        ingest(store, run_dir)
+    assert store.runs() == []
 
 
 # --- fingerprints, masking, SQL --------------------------------------------------------------------------------

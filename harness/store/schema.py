@@ -128,6 +128,18 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
             "CREATE INDEX baselines_scope ON baselines (sdk, scenario)",
         ),
     ),
+    Migration(
+        2,
+        "colour responses",
+        (
+            # One item's source -> output colour response (harness.metrics.response.ColourResponse.to_dict as
+            # JSON), so that adaptation matrices built from the store can judge visual consistency.
+            """CREATE TABLE colour_responses (
+                item_pk BIGINT PRIMARY KEY REFERENCES items (id) ON DELETE CASCADE,
+                response_json TEXT NOT NULL
+            )""",
+        ),
+    ),
 )
 
 _VERSION_TABLE: Final = """CREATE TABLE IF NOT EXISTS schema_version (

@@ -198,7 +198,7 @@ class Store:
             "tags_json = ?, defects_json = ? WHERE id = ?",
             (*values, existing_pk),
         )
-        for table in ("metrics", "checks", "samples"):
+        for table in ("metrics", "checks", "samples", "colour_responses"):
             tx.execute(f"DELETE FROM {table} WHERE item_pk = ?", (existing_pk,))  # fixed table names
         return existing_pk
 
@@ -219,6 +219,9 @@ class Store:
             [(item_pk, metric, seq, value) for metric, values in sorted(item.samples.items())
              for seq, value in enumerate(values)],
         )
+        if item.colour_response is not None:
+            tx.execute("INSERT INTO colour_responses (item_pk, response_json) VALUES (?, ?)",
+                       (item_pk, json.dumps(item.colour_response, separators=(",", ":"))))
 
     def accept_baseline(
         self, run_id: str, *, sdk: str | None = None, scenario: str | None = None, accepted_by: str | None = None,
@@ -344,10 +347,12 @@ class Store:
 
     def cell_rows(self, run_id: str, *, sdk: str | None = None, scenario: str | None = None) -> list[dict[str, Any]]:
         """One mapping per item, with the keys harness.compare.rows.row_from_mapping reads (device, sdk, version,
-        scenario, status, candidate, vendor, tags, metrics, samples, fingerprint, error, run_id, name)."""
+        scenario, status, candidate, vendor, tags, metrics, samples, fingerprint, error, run_id, name, and
+        colour_response when the item has one)."""
         by_item: dict[int, dict[str, list[float]]] = defaultdict(dict)
         for (item_pk, metric), values in self._run_samples(run_id).items():
             by_item[item_pk][metric] = list(values)
+        responses = self._run_responses(run_id)
         out = []
         for item in self.items(run_id):
             if (sdk is not None and item.sdk != sdk) or (scenario is not None and item.scenario != scenario):
@@ -360,8 +365,19 @@ class Store:
                 "samples": by_item.get(item.id, {}),
                 "error": None if item.error_kind is None
                 else {"kind": item.error_kind, "message": item.error_message or ""},
+                **({"colour_response": responses[item.id]} if item.id in responses else {}),
             })
         return out
+
+    def colour_response(self, item_id: int) -> dict[str, Any] | None:
+        """One item's colour response (ColourResponse.to_dict), None when it has none."""
+        rows = self._db.query("SELECT response_json FROM colour_responses WHERE item_pk = ?", (item_id,))
+        return dict(json.loads(rows[0][0])) if rows else None
+
+    def _run_responses(self, run_id: str) -> dict[int, dict[str, Any]]:
+        return {int(item_pk): json.loads(text) for item_pk, text in self._db.query(
+            "SELECT c.item_pk, c.response_json FROM colour_responses c JOIN items i ON i.id = c.item_pk "
+            "JOIN runs r ON r.id = i.run_pk WHERE r.run_id = ?", (run_id,))}
 
     def _run_samples(self, run_id: str) -> dict[tuple[int, str], tuple[float, ...]]:
         grouped: dict[tuple[int, str], list[float]] = defaultdict(list)
