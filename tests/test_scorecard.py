@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_store import pg_server, pg_url  # noqa: F401
 
 from harness.config import parse_config
 from harness.errors import ConfigError
@@ -146,9 +147,18 @@ def known(tmp_path: Path) -> KnownIssues:
     return load_known_issues(path)
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A SQLite file, or a database on a throwaway PostgreSQL server."""
+    if request.param == "sqlite":
+        return str(tmp_path / "store" / "results.db")
+    return str(request.getfixturevalue("pg_url"))
+
+
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with open_store(tmp_path / "store" / "results.db") as opened:
+def store(store_url: str) -> Iterator[Store]:
+    """An empty store at store_url."""
+    with open_store(store_url) as opened:
         yield opened
 
 
@@ -343,10 +353,10 @@ def parse(*argv: str) -> argparse.Namespace:
     return parser.parse_args(["scorecard", *argv])
 
 
-def test_cli_text_json_html_and_errors(store: Store, tmp_path: Path,
+def test_cli_text_json_html_and_errors(store: Store, store_url: str, tmp_path: Path,
                                        capsys: pytest.CaptureFixture[str]) -> None:
     standard_history(store, tmp_path)
-    db = str(tmp_path / "store" / "results.db")
+    db = store_url
     issues = tmp_path / "issues.yaml"
     issues.write_text(KNOWN_ISSUES_YAML, encoding="utf-8")
     page = tmp_path / "card.html"

@@ -426,6 +426,16 @@ def test_two_processes_writing_at_once_lose_nothing(backend: str, tmp_path: Path
         assert store.schema_version() == len(MIGRATIONS)
 
 
+def test_items_by_run_is_items_of_every_run(store: Store, tmp_path: Path) -> None:
+    assert store.items_by_run() == {}
+    ingest(store, standard_run(tmp_path, RUN_A))
+    ingest(store, standard_run(tmp_path, RUN_B, startup_shift_ms=50.0))
+    by_run = store.items_by_run()
+    assert list(by_run) == [RUN_A, RUN_B]
+    assert by_run == {run_id: store.items(run_id) for run_id in (RUN_A, RUN_B)}
+    assert by_run[RUN_B][0].metrics["startup_ms"] == 650.0
+
+
 def _response(shift_blue: int, frame: int) -> dict[str, Any]:
     """The colour response of a clip frame through an output that adds `shift_blue` to its blue channel."""
     source = render_frame(ClipSpec(), frame)

@@ -230,9 +230,10 @@ def build_scorecard(store: Store, *, known_issues: KnownIssues, vendor: str | No
     defects matched to `known_issues` and aged relative to `today` (default: the local date)."""
     today = dt.date.today() if today is None else today
     runs = store.runs()
+    items = store.items_by_run()
     lineages: dict[tuple[str, str], _Lineage] = {}
     for run in runs:
-        for item in store.items(run.run_id):
+        for item in items.get(run.run_id, []):
             key = (item.vendor, item.sdk)
             if key not in lineages:
                 lineages[key] = _Lineage(vendor=item.vendor, sdk=item.sdk)
