@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_store import CANDIDATES, DEVICES, details, pg_server, pg_url, record, write_run  # noqa: F401
+from test_store import CANDIDATES, DEVICES, details, record, write_run
 
 from harness.cli import main
 from harness.compare import default_config

@@ -9,12 +9,10 @@ import argparse
 import dataclasses
 import datetime as dt
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from test_store import pg_server, pg_url  # noqa: F401
 
 from harness.config import parse_config
 from harness.errors import ConfigError
@@ -30,7 +28,7 @@ from harness.scorecard import (
     scorecard_html,
     version_sort_key,
 )
-from harness.store import Store, open_store
+from harness.store import Store
 
 DAY0 = dt.date(2026, 1, 1)
 TODAY = dt.date(2026, 1, 31)  # 30 days after DAY0
@@ -145,21 +143,6 @@ def known(tmp_path: Path) -> KnownIssues:
     path = tmp_path / "known-issues.yaml"
     path.write_text(KNOWN_ISSUES_YAML, encoding="utf-8")
     return load_known_issues(path)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A SQLite file, or a database on a throwaway PostgreSQL server."""
-    if request.param == "sqlite":
-        return str(tmp_path / "store" / "results.db")
-    return str(request.getfixturevalue("pg_url"))
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    """An empty store at store_url."""
-    with open_store(store_url) as opened:
-        yield opened
 
 
 def glfx(card: Scorecard) -> SdkCard:

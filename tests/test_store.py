@@ -5,11 +5,8 @@ re-ingest, queries, baselines, two processes writing at once, device fingerprint
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
-import os
 import time
-from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
@@ -17,7 +14,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from pg_server import PgServer, find_pg_bin, start_pg_server
+from pg_server import PgServer
 
 from harness.capture.clip import ClipSpec, render_frame
 from harness.compare import adaptation_matrix, default_config
@@ -36,56 +33,6 @@ from harness.store.sqlite import SqliteBackend
 
 BACKENDS = ["sqlite", "postgresql"]
 RUN_A, RUN_B = "20260101-100000", "20260102-100000"
-
-# --- PostgreSQL server -------------------------------------------------------------------------------------------
-
-
-def _postgres_or_skip() -> Path:
-    """The PostgreSQL bin folder. Missing binaries or psycopg skip the test, unless HARNESS_REQUIRE_POSTGRES is set
-    (CI sets it), where they fail it."""
-    bin_dir = find_pg_bin()
-    try:
-        import psycopg  # noqa: F401
-    except ImportError:
-        missing = "the psycopg package"
-    else:
-        missing = "" if bin_dir is not None else "PostgreSQL's initdb/pg_ctl (apt-get install postgresql)"
-    if missing:
-        if os.environ.get("HARNESS_REQUIRE_POSTGRES", "") not in ("", "0"):
-            pytest.fail(f"HARNESS_REQUIRE_POSTGRES is set but {missing} is not installed")
-        pytest.skip(f"{missing} not installed")
-    assert bin_dir is not None
-    return bin_dir
-
-
-@pytest.fixture(scope="module")
-def pg_server() -> Iterator[PgServer]:
-    server = start_pg_server(_postgres_or_skip())
-    yield server
-    server.stop()
-
-
-_db_numbers = itertools.count(1)
-
-
-@pytest.fixture
-def pg_url(pg_server: PgServer) -> str:
-    """A new, empty database on the throwaway server."""
-    return pg_server.create_database(f"t{next(_db_numbers)}")
-
-
-@pytest.fixture(params=BACKENDS)
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return str(tmp_path / "store" / "results.db")
-    return str(request.getfixturevalue("pg_url"))
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    with open_store(store_url) as opened:
-        yield opened
-
 
 # --- run directories, written as the runner writes them -----------------------------------------------------------
 
@@ -527,14 +474,14 @@ def test_store_urls_are_parsed_and_credentials_never_shown(tmp_path: Path) -> No
         open_store(tmp_path)
 
 
-def test_postgres_errors_and_repr_mask_the_password(pg_server: PgServer) -> None:
+def test_postgres_errors_and_repr_mask_the_password(pg_server: PgServer, pg_url: str) -> None:
     # Port 1 on loopback: nothing listens there, the connection is refused at once.
     with pytest.raises(InfrastructureError, match=r"cannot connect to the results store "
                                                   r"postgresql://\*\*\*@127\.0\.0\.1:1/h: ") as info:
         open_store("postgresql://bob:s3cret@127.0.0.1:1/h")
     assert "s3cret" not in str(info.value)
     assert info.value.__cause__ is None
-    url = pg_server.create_database(f"t{next(_db_numbers)}").replace("harness@", "harness:s3cret@")
+    url = pg_url.replace("harness@", "harness:s3cret@")
     with open_store(url) as store:  # trust authentication: the password is not checked, only carried
         assert repr(store) == f"Store('postgresql://***@127.0.0.1:{pg_server.port}/{url.rsplit('/', 1)[1]}')"
 
