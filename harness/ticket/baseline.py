@@ -48,14 +48,14 @@ def _regressions_first(lines: Sequence[tuple[str, str]]) -> tuple[tuple[str, str
     return tuple(sorted(lines, key=lambda line: line[0] != "regression"))
 
 
+def _not_gate(expected: str, value: Any, *, file: Path, key: str) -> ConfigError:
+    return ConfigError(f"expected {expected}, got {type(value).__name__}; allowed: the gate.json the nightly gate "
+                       "writes (docs/ticket.md)", file=str(file), key_path=key)
+
+
 def _mapping(value: Any, *, file: Path, key: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
-        raise ConfigError(
-            f"expected a mapping, got {type(value).__name__}; allowed: the gate.json the nightly gate "
-            "writes (docs/ticket.md)",
-            file=str(file),
-            key_path=key,
-        )
+        raise _not_gate("a mapping", value, file=file, key=key)
     return value
 
 
@@ -63,12 +63,7 @@ def _list(value: Any, *, file: Path, key: str) -> list[Any]:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise ConfigError(
-            f"expected a list, got {type(value).__name__}; allowed: the gate.json the nightly gate "
-            "writes (docs/ticket.md)",
-            file=str(file),
-            key_path=key,
-        )
+        raise _not_gate("a list", value, file=file, key=key)
     return value
 
 
