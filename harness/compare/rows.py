@@ -190,16 +190,23 @@ def read_details(run_dir: Path, record: ItemRecord) -> Mapping[str, Any] | None:
     return details
 
 
+def colour_response_from_details(details: Mapping[str, Any], *, source: str) -> ColourResponse | None:
+    """The colour response in a parsed details.json (ConfigError naming `source` and the key when malformed), or
+    None when the item measured none."""
+    inner = details.get("details")
+    if not isinstance(inner, Mapping) or inner.get("colour_response") is None:
+        return None
+    return ColourResponse.from_dict(inner["colour_response"], source=source, key="details.colour_response")
+
+
 def row_from_record(run_dir: Path, record: ItemRecord, details: Mapping[str, Any] | None, *, index: int) -> Row:
     """One item's row: its record, with the samples and the colour response of its details.json (None: none)."""
     data: dict[str, Any] = record.to_dict()
     if details is not None:
         data["samples"] = samples_from_details(details)
-        inner = details.get("details")
-        if isinstance(inner, Mapping) and inner.get("colour_response") is not None:
-            data["colour_response"] = ColourResponse.from_dict(
-                inner["colour_response"], source=str(item_dir(run_dir, record) / "details.json"),
-                key="details.colour_response")
+        response = colour_response_from_details(details, source=str(item_dir(run_dir, record) / "details.json"))
+        if response is not None:
+            data["colour_response"] = response
     return row_from_mapping(data, source=str(run_dir), index=index)
 
 
@@ -214,6 +221,7 @@ __all__ = [
     "FRAME_TIME_SAMPLES",
     "SAMPLED_METRICS",
     "Row",
+    "colour_response_from_details",
     "content_frame_times_ms",
     "load_run_rows",
     "read_details",

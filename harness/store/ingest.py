@@ -11,11 +11,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
-from harness.compare.rows import FRAME_TIME_SAMPLES, content_frame_times_ms
+from harness.compare.rows import FRAME_TIME_SAMPLES, colour_response_from_details, content_frame_times_ms, read_details
 from harness.compare.rows import samples_from_details as startup_samples
 from harness.config import Candidate, Device
 from harness.errors import ConfigError
-from harness.metrics.response import ColourResponse
 from harness.report.allure_meta import mask_value
 from harness.report.results import ItemRecord, item_dir, load_results
 from harness.store.fingerprint import DeviceFingerprint, fingerprint_device, fingerprint_record
@@ -99,34 +98,6 @@ def samples_from_details(details: Any, *, file: Path) -> dict[str, tuple[float, 
         if frame_times:
             out[FRAME_TIME_SAMPLES] = tuple(frame_times)
     return out
-
-
-def response_from_details(details: Any, *, file: Path) -> dict[str, Any] | None:
-    """The colour response in one parsed details.json, checked and written again by ColourResponse (so the store
-    keeps one spelling); None when the item measured none."""
-    inner = details.get("details") if isinstance(details, Mapping) else None
-    if not isinstance(inner, Mapping) or inner.get("colour_response") is None:
-        return None
-    return ColourResponse.from_dict(inner["colour_response"], source=str(file),
-                                    key="details.colour_response").to_dict()
-
-
-def read_item_details(path: Path) -> tuple[dict[str, tuple[float, ...]], dict[str, Any] | None]:
-    """Samples and colour response from an item's details.json; nothing when the item wrote no such file (e.g. a
-    skipped item)."""
-    if not path.is_file():
-        return {}, None
-    try:
-        details = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"not readable JSON ({exc}); allowed: the details.json the runner writes",
-                          file=str(path)) from None
-    return samples_from_details(details, file=path), response_from_details(details, file=path)
-
-
-def read_details(path: Path) -> dict[str, tuple[float, ...]]:
-    """Samples from an item's details.json; none when the item wrote no such file (e.g. a skipped item)."""
-    return read_item_details(path)[0]
 
 
 def _latest_records(records: Sequence[ItemRecord]) -> list[ItemRecord]:
@@ -227,9 +198,12 @@ def read_run(
                     file=str(run_dir),
                 )
             engine = candidate.engine
-        samples, response = read_item_details(item_dir(run_dir, record) / DETAILS_JSON)
-        items.append(ItemData(record=record, fingerprint=fingerprint, engine=engine, samples=samples,
-                              colour_response=response))
+        details = read_details(run_dir, record)
+        path = item_dir(run_dir, record) / DETAILS_JSON
+        response = colour_response_from_details(details, source=str(path)) if details is not None else None
+        items.append(ItemData(record=record, fingerprint=fingerprint, engine=engine,
+                              samples=samples_from_details(details, file=path) if details is not None else {},
+                              colour_response=response.to_dict() if response is not None else None))
     columns = _run_columns(metadata, items)
     extra = {k: v for k, v in metadata.items() if k not in RUN_COLUMNS}
     try:
