@@ -1,8 +1,9 @@
 """The `harness` command: `run` drives the matrix (through pytest and the plugin), `nightly` runs it and gates it
 against the accepted baseline, `baseline` accepts one, `compare` compares two runs, `ticket` bundles a failing
 cell for the vendor, `scorecard` rates vendors over stored runs, `clip` writes the reference camera clip,
-`analyze` measures a recording offline. Exit codes: 0 passed (no regression), 1 items failed (a regression),
-2 bad input or usage, 3 infrastructure failure."""
+`analyze` measures a recording offline, `parse` reads a captured device output (am start, logcat, dumpsys,
+getprop). Exit codes: 0 passed (no regression), 1 items failed (a regression), 2 bad input or usage, 3
+infrastructure failure."""
 
 from __future__ import annotations
 
@@ -289,6 +290,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     ticket_add_parser(sub)
     scorecard_cli.add_parser(sub)
+    from harness import parse_cli
+
+    parse_cli.add_parser(sub)
     return parser
 
 
@@ -316,6 +320,10 @@ def main(argv: list[str] | None = None) -> int:
             return scorecard_cli.main(args)
         if args.command == "clip":
             return _clip(args)
+        if args.command == "parse":
+            from harness import parse_cli
+
+            return parse_cli.main(args)
         if args.command == "compare":
             return _compare(args)
         return _analyze(args)
