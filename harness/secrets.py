@@ -171,6 +171,13 @@ def _mask_url_match(match: re.Match[str]) -> str:
     return f"{scheme}{MASK}@{tail}"
 
 
+def register_url_credentials(text: str) -> None:
+    """Register the password of every URL with `user:password@` in `text` (e.g. a device's connection, as it
+    is loaded), so that its Basic header and encoded forms are masked before any request is made."""
+    for match in _URL_RE.finditer(text):
+        _mask_url_match(match)
+
+
 def _mask_key_value(match: re.Match[str]) -> str:
     value = match.group("value")
     if value[:1] in "\"'" and len(value) >= 2:
@@ -255,6 +262,7 @@ __all__ = [
     "mask_value",
     "register_environment",
     "register_secret",
+    "register_url_credentials",
     "registered_secrets",
     "secret_env_values",
 ]
