@@ -317,3 +317,25 @@ def test_decode_utf16_with_and_without_bom() -> None:
     text = "16666667\r\n1 2 3\r\n"
     for data in (text.encode("utf-16"), text.encode("utf-16-le"), b"\xef\xbb\xbf" + text.encode()):
         assert parse_sf_latency(decode(data)).frames[0].frame_ready_ns == 3
+
+
+def test_logcat_android14_for_user_and_long_format() -> None:
+    # Android 14+ ActivityMetricsLogger.logAppDisplayed: "Displayed <component> for user <id>: <duration>"
+    ev = parse_logcat("01-02 03:04:05.678  1500  1530 I ActivityTaskManager: Displayed com.cam/.Main for user 0: "
+                      "+712ms\n")
+    assert [(e.component, e.duration_ms, e.user) for e in ev.displayed] == [("com.cam/.Main", 712, 0)]
+    long_format = ("[ 01-02 03:04:05.678  1500: 1530 I/ActivityTaskManager ]\n"
+                   "Displayed com.cam/.Main: +1s2ms\n"
+                   "\n"
+                   "[ 01-02 03:04:06.000  4242: 4242 E/AndroidRuntime ]\n"
+                   "FATAL EXCEPTION: main\n"
+                   "\n"
+                   "[ 01-02 03:04:06.000  4242: 4242 E/AndroidRuntime ]\n"
+                   "Process: com.cam, PID: 4242\n"
+                   "java.lang.RuntimeException: boom\n")
+    ev = parse_logcat(long_format)
+    assert [(e.duration_ms, e.line, e.time) for e in ev.displayed] == [(1002, 2, "01-02 03:04:05.678")]
+    (crash,) = ev.crashes
+    assert (crash.process, crash.pid, crash.exception, crash.line) == ("com.cam", 4242, "java.lang.RuntimeException",
+                                                                       5)
+    assert detect_kind(long_format) is Kind.LOGCAT
