@@ -339,3 +339,28 @@ def test_logcat_android14_for_user_and_long_format() -> None:
     assert (crash.process, crash.pid, crash.exception, crash.line) == ("com.cam", 4242, "java.lang.RuntimeException",
                                                                        5)
     assert detect_kind(long_format) is Kind.LOGCAT
+
+
+def test_parsers_import_only_the_error_tree() -> None:
+    """harness.parse is pure: standard library and harness.errors only (no Appium, no other harness layer), and
+    metrics.device_frames stays inside metrics."""
+    import ast
+    from pathlib import Path
+
+    import harness.metrics.device_frames as device_frames_module
+    import harness.parse as parse_package
+
+    files = [*Path(parse_package.__file__).parent.glob("*.py"), Path(device_frames_module.__file__)]
+    allowed = {"harness.errors", "harness.parse", "harness.metrics"}
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            for name in names:
+                if name.startswith("harness"):
+                    assert any(name == a or name.startswith(a + ".") for a in allowed), f"{path.name} imports {name}"
+                    if path.parent.name == "parse":
+                        assert not name.startswith("harness.metrics"), f"{path.name} imports {name}"
+                else:
+                    assert name.split(".")[0] in {"__future__", "re", "ast", "dataclasses", "datetime", "enum",
+                                                  "pathlib", "typing", "collections", "itertools", "numpy"}, name
