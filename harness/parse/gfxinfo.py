@@ -56,8 +56,8 @@ class GfxSummary:
     """
 
     total_frames: int
-    janky_frames: int | None
-    janky_percent: float | None
+    janky_frames: int | None = None
+    janky_percent: float | None = None
     p50_ms: int | None = None
     p90_ms: int | None = None
     p95_ms: int | None = None
