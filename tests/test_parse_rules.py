@@ -364,3 +364,13 @@ def test_parsers_import_only_the_error_tree() -> None:
                 else:
                     assert name.split(".")[0] in {"__future__", "re", "ast", "dataclasses", "datetime", "enum",
                                                   "pathlib", "typing", "collections", "itertools", "numpy"}, name
+
+
+def test_camera_layer_android13_window_index_and_hash_prefix() -> None:
+    # Android 13+ numbers a window's SurfaceViews ("@0") and some --list outputs put a hex id first.
+    layers = ["Background for SurfaceView[com.cam/com.cam.Main]@0#4012",
+              "SurfaceView[com.cam/com.cam.Main]@0#4010",
+              "a1b2c3 SurfaceView[com.cam/com.cam.Main]@0(BLAST)#4011",
+              "com.cam/com.cam.Main$_30153#4006"]
+    assert find_camera_layer(layers, "com.cam") == "a1b2c3 SurfaceView[com.cam/com.cam.Main]@0(BLAST)#4011"
+    assert surface_view_layers(layers, "com.cam") == [layers[2], layers[1]]
