@@ -254,8 +254,10 @@ def test_camera_layer_naming_across_releases() -> None:
     android15 = parse_sf_list(
         "RequestedLayerState{SurfaceView[com.cam/com.cam.Main]#120 parentId=119}\n"
         "RequestedLayerState{SurfaceView[com.cam/com.cam.Main](BLAST)#121 parentId=120}\n"
-        "RequestedLayerState{Background for SurfaceView[com.cam/com.cam.Main]#122 parentId=120}\n")
+        "RequestedLayerState{Background for SurfaceView[com.cam/com.cam.Main]#122 parentId=120}\n"
+        "RequestedLayerState{SurfaceView[com.other/com.other.Main](BLAST)#9 visible=true}\n")
     assert find_camera_layer(android15, "com.cam") == "SurfaceView[com.cam/com.cam.Main](BLAST)#121"
+    assert find_camera_layer(android15, "com.other") == "SurfaceView[com.other/com.other.Main](BLAST)#9"
     two = ["SurfaceView[com.cam/com.cam.Main](BLAST)#7", "SurfaceView[com.cam/com.cam.Main](BLAST)#30"]
     assert surface_view_layers(two, "com.cam") == two[::-1]
     assert find_camera_layer(["SurfaceView[com.camera/com.camera.Main](BLAST)#1"], "com.cam") is None

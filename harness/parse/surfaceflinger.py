@@ -20,7 +20,8 @@ from harness.errors import ParseError
 from harness.parse._text import INT64_MAX, split_lines, to_int
 
 _DOTS = re.compile(r"^(?:\.{3,}|…+)$")  # an excerpt's cut mark
-_REQUESTED = re.compile(r"^RequestedLayerState\{(?P<name>.*?#\d+)(?:\s+parentId=[^}]*)?\}\s*$")
+# "RequestedLayerState{<name>#<id> parentId=.. z=..}" or "... visible=true}": the name ends at the layer id
+_REQUESTED = re.compile(r"^RequestedLayerState\{(?P<name>.*#\d+)(?:\s+\w+=[^}]*)?\}\s*$")
 _REQUESTED_LOOSE = re.compile(r"^RequestedLayerState\{(?P<name>.*)\}\s*$")
 # "[<hash> ]SurfaceView[pkg/Act][@n][(BLAST)][#id]" (Android 12+; "@n" numbers the window's SurfaceViews, Android
 # 13+) or "SurfaceView - pkg/Act[#id]" (Android 11 and before)
@@ -103,8 +104,8 @@ def merge_latency(dumps: Sequence[SfLatency]) -> SfLatency:
 
 
 def unwrap_layer_name(line: str) -> str:
-    """A layer name as --latency takes it: Android 15's `RequestedLayerState{<name> parentId=.. z=..}` gives
-    `<name>`; other lines are returned stripped."""
+    """A layer name as --latency takes it: Android 15's `RequestedLayerState{<name>#<id> parentId=.. z=..}` (or
+    `... visible=true}`) gives `<name>#<id>`; other lines are returned stripped."""
     text = line.strip()
     m = _REQUESTED.match(text) or _REQUESTED_LOOSE.match(text)
     return m.group("name").strip() if m else text
