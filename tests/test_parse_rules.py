@@ -214,6 +214,13 @@ def test_gfxinfo_errors(text: str, message: str) -> None:
         parse_gfxinfo(text, source="g.txt")
 
 
+def test_gfxinfo_summary_skips_counters_it_does_not_know() -> None:
+    s = parse_gfxinfo("Total frames rendered: 10\nJanky frames: 1 (10.00%)\nNumber Future counter: 4\n"
+                      "99th percentile: 40ms\nNumber Missed Vsync: 2\n").summary
+    assert s is not None
+    assert (s.total_frames, s.janky_frames, s.p99_ms, s.missed_vsync) == (10, 1, 40, 2)
+
+
 def test_framestats_rows_columns_by_name_in_any_order() -> None:
     # The same frame in two made-up column orders reads the same: columns are found by name.
     a = parse_gfxinfo("---PROFILEDATA---\nFlags,IntendedVsync,FrameCompleted,\n0,1000000,17666666,\n")

@@ -260,8 +260,8 @@ def _summary(lines: list[str], k: int, package: str | None, window: str | None, 
             values[_PERCENTILES[key]] = int(ms.group("ms"))
         elif key in _COUNTERS:
             values[_COUNTERS[key]] = to_int(value, source=source, line=line, what=key)
-        elif key not in ("HISTOGRAM", "GPU HISTOGRAM"):
-            break
+        elif key not in ("HISTOGRAM", "GPU HISTOGRAM") and not key.startswith("Number "):
+            break  # counters a newer release adds ("Number ...") are skipped, anything else ends the block
         k += 1
     if "total_frames" not in values:
         raise ParseError("a summary block without 'Total frames rendered:'", source=source, line=start + 1)
