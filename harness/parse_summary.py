@@ -17,6 +17,7 @@ from harness.parse import (
     Kind,
     LogcatEvents,
     SfLatency,
+    SfTimeStats,
     android_fingerprint,
 )
 
@@ -104,6 +105,11 @@ def summary_lines(kind: Kind, result: Any) -> list[str]:
         assert isinstance(result, list)
         views = [name for name in result if "SurfaceView" in name]
         return [f"{len(result)} layers, {len(views)} SurfaceView layers", *views]
+    if kind is Kind.SF_TIMESTATS:
+        assert isinstance(result, SfTimeStats)
+        return [f"{len(result.layers)} layers", *(
+            f"{x.name}: {x.total_frames} frames, {x.dropped_frames} dropped, average {x.average_fps} fps"
+            for x in result.layers if x.total_frames)]
     if kind is Kind.GETPROP:
         assert isinstance(result, dict)
         try:

@@ -27,6 +27,7 @@ from harness.parse import (
     parse_logcat,
     parse_sf_latency,
     parse_sf_list,
+    parse_sf_timestats,
     surface_view_layers,
 )
 
@@ -383,3 +384,72 @@ def test_camera_layer_android13_window_index_and_hash_prefix() -> None:
               "com.cam/com.cam.Main$_30153#4006"]
     assert find_camera_layer(layers, "com.cam") == "a1b2c3 SurfaceView[com.cam/com.cam.Main]@0(BLAST)#4011"
     assert surface_view_layers(layers, "com.cam") == [layers[2], layers[1]]
+
+
+# Written in TimeStatsHelper.cpp's format (AOSP; the shared fixtures hold no --timestats dump): the global section,
+# then per layer displayRefreshRate / renderRate / uid before layerName on newer releases.
+TIMESTATS = """SurfaceFlinger TimeStats:
+Legacy stats are as follows:
+statsStart = 1733300000000
+statsEnd = 1733300010000
+totalFrames = 1207
+missedFrames = 3
+clientCompositionFrames = 0
+displayOnTime = 10000 ms
+present2present histogram is as below:
+0ms=0 8ms=1200 16ms=7
+
+displayRefreshRate = 120 fps
+renderRate = 120 fps
+uid = 10021
+layerName = StatusBar#55
+packageName =
+gameMode = Unsupported
+totalFrames = 12
+droppedFrames = 0
+averageFPS = 1.200
+present2present histogram is as below:
+0ms=0 800ms=11
+
+displayRefreshRate = 120 fps
+renderRate = 60 fps
+uid = 10234
+layerName = SurfaceView[com.cam/com.cam.Main]@0(BLAST)#812
+packageName = com.cam
+gameMode = Unsupported
+totalFrames = 600
+droppedFrames = 2
+lateAcquireFrames = 0
+badDesiredPresentFrames = 0
+Jank payload for this layer:
+totalTimelineFrames = 600
+jankyFrames = 4
+SetFrateRate vote for this layer:
+frameRate = 0.00
+averageFPS = 30.277
+present2present histogram is as below:
+0ms=0 33ms=598 50ms=1
+post2present histogram is as below:
+0ms=0 16ms=599
+"""
+
+
+def test_sf_timestats_layers() -> None:
+    stats = parse_sf_timestats(TIMESTATS)
+    assert stats.total_frames == 1207
+    assert [x.name for x in stats.layers] == ["StatusBar#55", "SurfaceView[com.cam/com.cam.Main]@0(BLAST)#812"]
+    cam = stats.layer(find_camera_layer([x.name for x in stats.layers], "com.cam") or "")
+    assert cam is not None
+    assert (cam.package, cam.total_frames, cam.dropped_frames, cam.average_fps) == ("com.cam", 600, 2, 30.277)
+    assert cam.histograms["present2present"] == {0: 0, 33: 598, 50: 1}
+    assert cam.present_intervals == 599
+    assert (cam.display_refresh_hz, cam.line) == (120.0, 27)
+    # AOSP's averageFPS = 1000 / mean bucket time: (33 x 598 + 50) / 599 = 33.028 ms -> 30.277 fps
+    mean_ms = sum(b * n for b, n in cam.histograms["present2present"].items()) / cam.present_intervals
+    assert round(1000 / mean_ms, 3) == cam.average_fps
+    assert stats.layers[0].package is None
+    assert detect_kind(TIMESTATS) is Kind.SF_TIMESTATS
+    with pytest.raises(ParseError, match=r"^t.txt:1: no TimeStats found"):
+        parse_sf_timestats("nothing here\n", source="t.txt")
+    with pytest.raises(ParseError, match=r"^<text>:4: totalFrames is 'many'; allowed an integer"):
+        parse_sf_timestats("x\nx\nlayerName = A#1\ntotalFrames = many\n".replace("x\nx\n", "\n\n"))

@@ -17,6 +17,7 @@ class Kind(StrEnum):
     GFXINFO = "gfxinfo"
     SF_LATENCY = "sf-latency"
     SF_LIST = "sf-list"
+    SF_TIMESTATS = "sf-timestats"
     GETPROP = "getprop"
     DISPLAY = "display"
     IOS_FPS = "ios-fps"
@@ -37,10 +38,10 @@ def detect_kind(text: str, *, source: str = "<text>") -> Kind:
     """The kind of device output `text` is. The checks run in this order, the first that holds wins:
     ios-fps (a `{'currentTime': ..., 'fps': N}` line), gfxinfo (a PROFILEDATA marker, `Graphics info for pid`,
     `Total frames rendered:`), getprop (first line `[key]: [value`), sf-latency (first line one integer, every
-    other line three integers or a cut mark), display (`dumpsys display` or `dumpsys SurfaceFlinger` markers),
-    logcat (a `-v long` header, or at least half the lines in a logcat format), am-start (`Starting: Intent {`,
-    `Status: ok|timeout`), sf-list (at least half the lines end in a layer id `#n`). None holds: a ParseError
-    listing the kinds."""
+    other line three integers or a cut mark), sf-timestats (`SurfaceFlinger TimeStats:` or `layerName = `),
+    display (`dumpsys display` or `dumpsys SurfaceFlinger` markers), logcat (a `-v long` header, or at least half
+    the lines in a logcat format), am-start (`Starting: Intent {`, `Status: ok|timeout`), sf-list (at least half
+    the lines end in a layer id `#n`). None holds: a ParseError listing the kinds."""
     lines = [(k, line.strip()) for k, line in enumerate(split_lines(text), start=1) if line.strip()]
     if not lines:
         raise ParseError("empty: nothing to recognise", source=source, line=1)
@@ -53,6 +54,8 @@ def detect_kind(text: str, *, source: str = "<text>") -> Kind:
         return Kind.GETPROP
     if _INT.match(body[0]) and all(_LATENCY_ROW.match(line) or set(line) == {"."} for line in body[1:]):
         return Kind.SF_LATENCY
+    if any(line == "SurfaceFlinger TimeStats:" or line.startswith("layerName = ") for line in body):
+        return Kind.SF_TIMESTATS
     if "DISPLAY MANAGER" in text or "DisplayDeviceInfo{" in text or is_surfaceflinger_dump(text):
         return Kind.DISPLAY
     if any(is_long_header(line) for line in body) or 2 * sum(
