@@ -202,6 +202,8 @@ HEADER = "Flags,IntendedVsync,Vsync,FrameCompleted,"
 
 @pytest.mark.parametrize(("text", "message"), [
     ("hello\n", r"^g.txt:1: no gfxinfo summary \(Total frames rendered:\) and no framestats block"),
+    ("Applications Graphics Acceleration Info:\nNo process found for: com.cam\n",
+     r"^g.txt:2: No process found for: com.cam \(the app was not running when gfxinfo was dumped\)$"),
     ("---PROFILEDATA---\nFlags,Vsync,\n---PROFILEDATA---\n",
      r"^g.txt:2: framestats header lacks IntendedVsync, FrameCompleted; it needs Flags"),
     (f"---PROFILEDATA---\n{HEADER}\n0,100,100,\n", r"^g.txt:3: framestats row has 3 values, the header names 4"),

@@ -208,6 +208,10 @@ def parse_gfxinfo(text: str, *, source: str = "<text>") -> GfxInfo:
             continue
         k += 1
     if not found:
+        not_running = next((k for k, raw in enumerate(lines, start=1) if raw.startswith("No process found for:")), 0)
+        if not_running:
+            raise ParseError(f"{lines[not_running - 1].strip()} (the app was not running when gfxinfo was dumped)",
+                             source=source, line=not_running)
         raise ParseError("no gfxinfo summary (Total frames rendered:) and no framestats block (---PROFILEDATA---)",
                          source=source, line=1)
     processes = [_freeze(p) for p in procs]
