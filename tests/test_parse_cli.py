@@ -5,13 +5,11 @@ line naming the file (and line) for a missing file, a wrong KIND or content that
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
 from device_outputs import FIXTURES
 
 from harness.cli import main
@@ -105,7 +103,6 @@ def test_bad_inputs_exit_2_with_one_line(tmp_path: Path) -> None:
     assert ":1: 'Starting: Intent" in proc.stderr
 
 
-@pytest.mark.skipif(shutil.which("iconv") is None, reason="iconv is not installed")
 def test_utf16_file_as_powershell_writes_it(tmp_path: Path) -> None:
     # The zTT fixtures were UTF-16LE before transcoding (SOURCES.md): the command reads such files directly.
     f = tmp_path / "latency.txt"
