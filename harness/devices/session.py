@@ -53,7 +53,8 @@ def split_locator(locator: str) -> tuple[str, str]:
 
 
 _UNSUPPORTED_MARKERS = ("not implemented", "unknown command", "unknown method", "not yet implemented",
-                        "unsupported operation", "unknown mobile command", "is not supported")
+                        "unsupported operation", "unsupported execute method", "unknown mobile command",
+                        "is not supported")
 
 
 class CommandUnsupported(InfrastructureError):

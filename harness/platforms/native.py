@@ -162,10 +162,9 @@ class NativePlatform:
     # --- launch -----------------------------------------------------------------------------------------------
     def launch(self, mode: LaunchMode) -> LaunchTiming:
         if self.session is None:
-            started = time.monotonic()
-            self.open()  # creating the session starts the app
+            session = self.open()  # creating the session starts the app
             if mode == "cold" and not self._can_manage_apps():
-                command_ms = (time.monotonic() - started) * 1000.0
+                command_ms = session.created_s * 1000.0  # the new-session round trip, server start-up excluded
                 return LaunchTiming(mode=mode, observed_ms=command_ms, observed_source="appium_session_start",
                                     command_ms=command_ms, app_reported_ms=app_first_frame_ms(self.session))
         source = self.frame_source()
@@ -226,8 +225,8 @@ class NativePlatform:
                 raise CommandUnsupported(f"[infrastructure] a {mode} launch on {self.label} needs Appium's "
                                          f"app-management commands: {exc}", command=exc.command) from exc
             self.unsupported("app_management", exc)
-            started = time.monotonic()
-            self.open()  # without app management, a cold launch is a new session (Appium starts the app)
+            session = self.open()  # without app management, a cold launch is a new session (Appium starts the app)
+            return {"command_ms": session.created_s * 1000.0}
         return {"command_ms": (time.monotonic() - started) * 1000.0}
 
     def stop_app(self) -> None:
