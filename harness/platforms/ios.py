@@ -14,6 +14,7 @@ from harness.devices.capabilities import SessionPlan
 from harness.errors import InfrastructureError
 from harness.platforms.base import PlatformServices
 from harness.platforms.native import NativePlatform
+from harness.platforms.ports import host_of
 
 
 class IosPlatform(NativePlatform):
@@ -36,7 +37,7 @@ class IosPlatform(NativePlatform):
         native = self.device.native
         fixed = native.model_dump() if native is not None else {}
         derived = native.derived_data_path if native and native.derived_data_path else None
-        if derived is None and native is not None and native.udid:
+        if derived is None and native is not None and native.udid and host_of(server_url) == "127.0.0.1":
             derived = str(self.services.project_root / ".cache" / "wda" / native.udid)  # one WDA build per device
         return SessionPlan(
             clip_path=None,
