@@ -72,10 +72,14 @@ def parse_adb_devices(text: str) -> list[AdbDevice]:
         line = raw.strip()
         if not line or line.startswith("*") or line.startswith("List of devices"):
             continue
+        if "\t" in line:  # `adb devices`: serial TAB state (a serial a reporter masked may hold spaces)
+            serial, rest = (part.strip() for part in line.split("\t", 1))
+            line = f"{serial.replace(' ', '_')} {rest}"
         match = _ADB_LINE.match(line)
         if match is None:
             continue
-        details = dict(part.split(":", 1) for part in match.group("rest").split() if ":" in part)
+        rest = match.group("rest")
+        details = dict(part.split(":", 1) for part in rest.split() if ":" in part and "(" not in rest)
         found.append(AdbDevice(serial=match.group("serial"), state=match.group("state"), details=details))
     return found
 
