@@ -1,9 +1,10 @@
 """The `harness` command: `run` drives the matrix (through pytest and the plugin), `nightly` runs it and gates it
 against the accepted baseline, `baseline` accepts one, `compare` compares two runs, `ticket` bundles a failing
 cell for the vendor, `scorecard` rates vendors over stored runs, `clip` writes the reference camera clip,
-`analyze` measures a recording offline, `doctor` checks what each device needs, `prune` removes old run folders,
-`completion` prints a shell completion script. Exit codes (harness.exitcodes): 0 passed (no regression), 1 items
-failed (a regression), 2 bad input or usage, 3 infrastructure failure."""
+`analyze` measures a recording offline, `parse` reads a captured device output (am start, logcat, dumpsys,
+getprop), `doctor` checks what each device needs, `prune` removes old run folders, `completion` prints a shell
+completion script. Exit codes (harness.exitcodes): 0 passed (no regression), 1 items failed (a regression), 2 bad
+input or usage, 3 infrastructure failure."""
 
 from __future__ import annotations
 
@@ -382,9 +383,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     ticket_add_parser(sub)
     scorecard_cli.add_parser(sub)
-    from harness import prune
+    from harness import parse_cli, prune
     from harness.doctor import command as doctor_command
 
+    parse_cli.add_parser(sub)
     doctor_command.add_parser(sub, HelpFormatter)
     prune.add_parser(sub, HelpFormatter)
     completion = sub.add_parser("completion", help="print a shell completion script (shtab), e.g. "
@@ -419,6 +421,10 @@ def main(argv: list[str] | None = None) -> int:
             return scorecard_cli.main(args)
         if args.command == "clip":
             return _clip(args)
+        if args.command == "parse":
+            from harness import parse_cli
+
+            return parse_cli.main(args)
         if args.command == "compare":
             return _compare(args)
         if args.command == "doctor":

@@ -19,6 +19,7 @@ from harness.errors import ConfigError, HarnessError, ServiceUnavailableError
 from harness.known_issues import resolve_known_issues
 from harness.paths import project_root
 from harness.run import Run, new_run_id
+from harness.secrets import mask_secrets, register_environment
 
 if TYPE_CHECKING:
     from harness.gate import GateRequest
@@ -78,6 +79,7 @@ def _wants_run(config: pytest.Config) -> bool:
 def pytest_configure(config: pytest.Config) -> None:
     if not _wants_run(config):
         return
+    register_environment()
     devices_file = Path(config.getoption("devices") or (config.rootpath / "devices.yaml")).resolve()
     try:
         matrix = load_config(devices_file)
@@ -198,8 +200,8 @@ class ScenarioItem(pytest.Item):
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, HarnessError | AssertionError):
-            return f"{type(excinfo.value).__name__}: {excinfo.value}"
-        return str(super().repr_failure(excinfo))
+            return mask_secrets(f"{type(excinfo.value).__name__}: {excinfo.value}")
+        return mask_secrets(str(super().repr_failure(excinfo)))
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         return self.path, None, self.name
@@ -242,6 +244,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         return
     from harness.report.summary import format_summary
 
+    terminalreporter = _MaskedLines(terminalreporter)
     terminalreporter.write_sep("=", "SDK matrix")
     terminalreporter.write_line(format_summary(run.writer.records))
     terminalreporter.write_line(f"results: {run.run_dir / 'results.json'}")
@@ -263,3 +266,16 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     elif getattr(run, "report_error", None):
         terminalreporter.write_line(f"report not generated: {run.report_error}")
 
+
+
+class _MaskedLines:
+    """The terminal reporter with every line of the matrix summary masked (harness.secrets)."""
+
+    def __init__(self, reporter: Any) -> None:
+        self._reporter = reporter
+
+    def write_sep(self, sep: str, title: str) -> None:
+        self._reporter.write_sep(sep, mask_secrets(title))
+
+    def write_line(self, line: str) -> None:
+        self._reporter.write_line(mask_secrets(str(line)))
