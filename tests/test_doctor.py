@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from harness.config import load_config
+from harness.config.errors_fmt import mask_credentials
 from harness.doctor.checks import (
     Doctor,
     check_android_device,
@@ -370,8 +371,9 @@ def test_remote_server_answering_status_passes(tmp_path: Path) -> None:
         server.shutdown()
         server.server_close()
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert f"  PASS  remote server: GET http://alice:***@127.0.0.1:{server.server_address[1]}/wd/hub/status: " \
-           "ready, version 3.8.0" in proc.stdout
+    shown = mask_credentials(f"{url}/status")  # the harness's one masking rule
+    assert "***@127.0.0.1" in shown
+    assert f"  PASS  remote server: GET {shown}: ready, version 3.8.0" in proc.stdout
     assert "S3CRET" not in proc.stdout + proc.stderr
     assert _StatusHandler.seen == [("/wd/hub/status", "Basic " + base64.b64encode(b"alice:S3CRET-KEY").decode())]
 
@@ -383,7 +385,8 @@ def test_unreachable_remote_fails_with_the_fix(tmp_path: Path) -> None:
     proc = _doctor("--devices", path, "--device", "farm-s23")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     line = next(ln for ln in proc.stdout.splitlines() if "remote server" in ln)
-    assert line.startswith(f"  FAIL  remote server: GET http://bob:***@127.0.0.1:{port}/status: no answer within 5 s")
+    shown = mask_credentials(f"http://bob:T0KEN@127.0.0.1:{port}/status")
+    assert line.startswith(f"  FAIL  remote server: GET {shown}: no answer within 5 s")
     assert "-> fix: start the Appium server or Grid, or correct connection: in devices.yaml" in line
     assert "T0KEN" not in proc.stdout + proc.stderr
 
