@@ -18,6 +18,7 @@ from harness.appserver import AppServer
 from harness.capture.clip import ClipSpec, ensure_clip
 from harness.devices.appium_server import AppiumServer, free_port
 from harness.devices.capabilities import CHROMEDRIVER_BINARY, CHROMIUM_BINARY
+from harness.devices.connection import server_url
 from harness.errors import InfrastructureError
 from harness.paths import apps_dir, cache_dir, project_root
 from harness.report.results import ResultsWriter
@@ -101,12 +102,9 @@ class Run:
             return self.appium.url
 
     def server_url_for(self, device: Any) -> str:
-        connection = str(device.connection)
-        if connection == "local":
-            if device.platform == "web":
-                check_local_browser()
-            return self.appium_url()
-        return connection
+        if device.connection == "local" and device.platform == "web":
+            check_local_browser()
+        return server_url(device, self.appium_url)
 
     def app_base_url(self) -> str:
         with self._lock:

@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from harness.config.errors_fmt import Allowed, fail, mask_credentials, show
+from harness.config.farm_options import FARMS, PRESETS, FarmOptions
 
 Platform = Literal["android", "ios", "web"]
 PLATFORMS: tuple[Platform, ...] = ("android", "ios", "web")
@@ -178,8 +179,9 @@ class DeviceTags(_Model):
 
 
 def _check_connection(text: str) -> str:
-    allowed = "local, or the http(s) URL of an Appium server or Selenium Grid, e.g. http://127.0.0.1:4723"
-    if text == "local":
+    allowed = (f"{', '.join(PRESETS)}, or the http(s) URL of an Appium server or Selenium Grid, "
+               "e.g. http://127.0.0.1:4723")
+    if text in PRESETS:
         return text
     try:
         parts = urlsplit(text)
@@ -199,7 +201,8 @@ class Device(_Model):
     name: Text
     platform: Platform
     connection: Annotated[
-        str, AfterValidator(_check_connection), Allowed("local, or an http(s) URL"), Field(repr=False)
+        str, AfterValidator(_check_connection), Allowed(f"{', '.join(PRESETS)}, or an http(s) URL"),
+        Field(repr=False)
     ] = "local"
     refresh_hz: Annotated[float, Field(ge=24, le=240)] = 60.0
     tags: DeviceTags
@@ -208,6 +211,7 @@ class Device(_Model):
     ] = Field(default_factory=dict)
     emulation: WebEmulation | None = None
     native: NativeOptions | None = None
+    farm: FarmOptions | None = None
 
     @model_validator(mode="after")
     def _platform_keys(self) -> Device:
@@ -229,6 +233,9 @@ class Device(_Model):
                 "no native key (use emulation: for web)",
                 key="native",
             )
+        if self.farm is not None and self.connection not in FARMS:
+            raise fail(f"farm options need a farm connection, this device's is {show(self.connection_masked)}",
+                       f"connection: one of {', '.join(FARMS)}, or no farm key", key="farm")
         if self.native is not None:
             for name, platform in _NATIVE_ONLY.items():
                 if getattr(self.native, name) is not None and self.platform != platform:
@@ -239,6 +246,10 @@ class Device(_Model):
                         key=f"native.{name}",
                     )
         return self
+
+    @property
+    def is_farm(self) -> bool:
+        return self.connection in FARMS
 
     @property
     def is_local(self) -> bool:

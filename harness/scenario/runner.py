@@ -14,6 +14,7 @@ from urllib.parse import urljoin
 from harness.capture.clip import ClipSpec
 from harness.capture.web import ProbeFrames, WebProbe
 from harness.devices.capabilities import SessionPlan, capabilities_for
+from harness.devices.connection import begin_session
 from harness.devices.session import DeviceSession
 from harness.errors import AnalysisError, AppCrashError, InfrastructureError, SdkDefectError
 from harness.metrics import stats
@@ -83,7 +84,8 @@ class ScenarioRunner:
         }
 
     # --- driving ----------------------------------------------------------------------------------------------
-    def run(self) -> Outcome:
+    def run(self, *, keep_open: bool = False) -> Outcome:
+        """Runs every step; the last session stays open when `keep_open` (the caller closes it)."""
         self.item_dir.mkdir(parents=True, exist_ok=True)
         try:
             for step in self.scenario.steps:
@@ -91,7 +93,8 @@ class ScenarioRunner:
                     self._handlers[step.action](step)
                     self._check_alive(step.describe())
         finally:
-            self.close()
+            if not keep_open:
+                self.close()
         if self.outcome.defects:
             # Found along the way (key frames, frame timing); every step still ran, so all of them are listed.
             raise SdkDefectError(f"[sdk] adaptation defects on {self.label}: "
@@ -125,6 +128,7 @@ class ScenarioRunner:
             platform=self.device.platform,
             label=self.label,
         ).open()
+        begin_session(self.device, session.driver)
         self.outcome.details.setdefault("session_create_s", []).append(round(session.created_s, 3))
         if self.device.platform == "web":
             rate = float(self.device.emulation.cpu_throttling)
