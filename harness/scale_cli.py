@@ -65,15 +65,15 @@ def main(args: argparse.Namespace) -> int:
         for proc in stopped:
             print(f"stopped {proc.role} {proc.name} (pid {proc.pid}, port {proc.port})")
         return EXIT_OK
-    state = grid.GridState.load()
-    if state is None:
+    recorded = grid.GridState.load()
+    if recorded is None:
         raise ConfigError(f"no grid is up ({grid.GridState.path()} missing); allowed: `harness grid up` first",
                           key_path="grid status")
-    status = grid.hub_status(state.hub_url)
+    status = grid.hub_status(recorded.hub_url)
     if status is None:
-        print(f"hub: {state.hub_url} not answering")
+        print(f"hub: {recorded.hub_url} not answering")
         return EXIT_INFRA
-    print(f"hub: {state.hub_url} ready={'yes' if status.ready else 'no'} ({status.message})")
+    print(f"hub: {recorded.hub_url} ready={'yes' if status.ready else 'no'} ({status.message})")
     for node in status.nodes:
         print(f"node {node.uri}: {node.availability}, slots {node.slots_busy}/{node.slots_total} busy, "
               f"devices {', '.join(node.devices)}")
