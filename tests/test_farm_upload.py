@@ -85,7 +85,7 @@ def test_upload_missing_credential_touches_nothing(tmp_path: Path, recorder: Far
     proc = subprocess.run([sys.executable, "-m", "harness.cli", "upload", "--farm", "saucelabs", str(file)],
                           env=env, capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 2
-    assert proc.stderr.strip() == ("harness: error: SAUCE_ACCESS_KEY: connection saucelabs needs the environment "
-                                   "variable SAUCE_ACCESS_KEY; allowed: set SAUCE_ACCESS_KEY (credentials are read "
-                                   "only from the environment)")
+    assert proc.stderr.strip() == ("harness: error: connection: saucelabs needs the environment variable "
+                                   "SAUCE_ACCESS_KEY, which is not set; allowed: set SAUCE_ACCESS_KEY (credentials "
+                                   "are read only from the environment)")
     assert recorder.requests == []

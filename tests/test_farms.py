@@ -146,7 +146,7 @@ def test_missing_credential_names_the_variable(tmp_path: Path, creds: dict[str, 
                                                farm: str, missing: str) -> None:
     monkeypatch.delenv(missing)
     matrix = _matrix(tmp_path, _dev(WEB, connection=farm))
-    message = (f"{matrix.source}: {missing}: connection {farm} needs the environment variable {missing}; "
+    message = (f"{matrix.source}: connection: {farm} needs the environment variable {missing}, which is not set; "
                f"allowed: set {missing} (credentials are read only from the environment)")
     with pytest.raises(ConfigError, match=f"^{re.escape(message)}$"):
         preflight(matrix.devices, matrix.candidates, file=str(matrix.source))

@@ -5,7 +5,6 @@ checks run before any device is touched, the camera injection at session start a
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -17,15 +16,12 @@ from harness.devices import farms
 from harness.devices.grid import running_hub_url
 from harness.devices.grid_config import DEVICE_CAPABILITY
 from harness.errors import ConfigError
+from harness.secrets import mask_secrets
 
 
 def mask(text: str) -> str:
-    """Replaces every farm credential found in the environment by ***. The one masking call of this module."""
-    for name in farms.CREDENTIAL_ENV_VARS:
-        value = os.environ.get(name, "")
-        if len(value) >= 4:
-            text = text.replace(value, "***")
-    return text
+    """The one masking rule (harness.secrets): farm credentials are registered when read."""
+    return mask_secrets(text)
 
 
 def session_name(device: Any, candidate: Any) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 
 from harness.devices import farms
 from harness.errors import ConfigError, InfrastructureError
+from harness.secrets import mask_secrets
 
 APP_SUFFIXES = (".apk", ".aab", ".ipa")
 MEDIA_SUFFIXES = (".mp4", ".jpg", ".jpeg", ".png")
@@ -105,18 +106,11 @@ def upload(farm: str, path: Path, *, region: str = "us-west-1", timeout_s: float
     except urllib.error.HTTPError as exc:
         detail = exc.read().decode(errors="replace")[:300]
         raise InfrastructureError(f"[infrastructure] {farm} upload to {url} failed: HTTP {exc.code} "
-                                  f"{_masked(detail, creds)}") from None
+                                  f"{mask_secrets(detail)}") from None
     except (urllib.error.URLError, OSError, json.JSONDecodeError) as exc:
         raise InfrastructureError(f"[infrastructure] {farm} upload to {url} failed: "
-                                  f"{_masked(str(exc), creds)}") from None
+                                  f"{mask_secrets(str(exc))}") from None
     return reference_from(farm, kind, answer, name=path.name)
-
-
-def _masked(text: str, creds: farms.FarmCredentials) -> str:
-    for secret in (creds.access_key, creds.username or ""):
-        if len(secret) >= 4:
-            text = text.replace(secret, "***")
-    return text
 
 
 def reference_from(farm: str, kind: str, answer: Any, *, name: str) -> str:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import ConfigError
+from harness.secrets import register_secret
 
 MB = 1_000_000
 
@@ -72,10 +73,14 @@ def farm_credentials(farm: str, env: Mapping[str, str] | None = None) -> FarmCre
             continue
         value = env.get(name, "")
         if not value:
-            raise ConfigError(f"connection {farm} needs the environment variable {name}; allowed: set {name} "
-                              "(credentials are read only from the environment)", key_path=name)
+            raise ConfigError(f"{farm} needs the environment variable {name}, which is not set; allowed: set "
+                              f"{name} (credentials are read only from the environment)", key_path="connection")
         values[name] = value
-    return FarmCredentials(farm=farm, username=values.get(preset.user_env or ""), access_key=values[preset.key_env])
+    username = values.get(preset.user_env or "")
+    register_secret(values[preset.key_env], user=username)
+    if username:
+        register_secret(username)
+    return FarmCredentials(farm=farm, username=username, access_key=values[preset.key_env])
 
 
 def hub_url(device: Any, creds: FarmCredentials) -> str:
