@@ -46,6 +46,11 @@ class InfrastructureError(HarnessError):
     """The test infrastructure failed (Appium server, browser, device farm, network): not the SDK's fault."""
 
 
+class ServiceUnavailableError(InfrastructureError):
+    """A service every item of the run needs cannot start at all (Appium not installed or not starting, Chromium
+    missing): the run stops at the first one, with this one message, instead of breaking every item left."""
+
+
 class SdkDefectError(HarnessError, AssertionError):
     """The app or SDK under test misbehaved: it crashed, a control was missing, or its output was wrong.
 
