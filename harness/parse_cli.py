@@ -86,7 +86,7 @@ def run(kind_text: str | None, file: str, *, as_json: bool) -> int:
             return EXIT_USAGE
         path = Path(file)
         if not path.is_file():
-            raise ParseError("no such file", source=file)
+            raise ParseError("is a folder; allowed a file" if path.is_dir() else "no such file", source=file)
         text = read_text(path)
         kind = Kind(kind_text) if kind_text else detect_kind(text, source=file)
         result = PARSERS[kind](text, source=file)

@@ -79,6 +79,8 @@ def test_bad_inputs_exit_2_with_one_line(tmp_path: Path) -> None:
     assert (proc.returncode, proc.stdout) == (2, "")
     assert proc.stderr == f"harness: error: {missing}: no such file\n"
 
+    assert main(["parse", str(tmp_path)]) == 2
+
     broken = tmp_path / "latency.txt"
     broken.write_text("16666667\n1 2 3\n4 5\n", encoding="utf-8")
     proc = _harness("parse", "sf-latency", broken)
