@@ -34,7 +34,8 @@ def add_parsers(subparsers: Any) -> None:
                                    "print the reference for devices.yaml")
     upload.add_argument("file", metavar="FILE")
     upload.add_argument("--farm", required=True, choices=("browserstack", "saucelabs", "lambdatest",
-                                                            "aws-device-farm"))
+                                                            "aws-device-farm"),
+                        help="the farm whose storage receives the file (required)")
     upload.add_argument("--region", default="us-west-1", help="saucelabs: the data centre (default us-west-1)")
 
 
