@@ -81,8 +81,8 @@ def test_cold_launch_reads_am_start_and_logcat_clocks() -> None:
     # encapp README: TotalTime 1479, WaitTime 1482, LaunchState COLD; the logcat: Displayed and Fully drawn +31s584ms.
     assert clocks == {"total_time_ms": 1479, "wait_time_ms": 1482, "launch_state": "COLD",
                       "displayed_ms": 31584.0, "fully_drawn_ms": 31584.0}
-    assert replay.sent == ["am force-stop com.android.settings", "logcat -c",
-                           "am start -W -n com.android.settings/.Settings", "logcat -d -v threadtime"]
+    assert replay.sent == ["am force-stop com.android.settings", "am start -W -n com.android.settings/.Settings",
+                           "logcat -d -v threadtime"]
 
 
 def test_warm_and_hot_launch_commands() -> None:
@@ -90,8 +90,8 @@ def test_warm_and_hot_launch_commands() -> None:
     from harness.platforms.android import am_start_launch
 
     _needs("am_start/encapp_portal_cold_ok.txt")
-    for mode, expected in (("warm", ["logcat -c", "am start -W --activity-clear-task -n p.q/.A"]),
-                           ("hot", ["input keyevent KEYCODE_HOME", "logcat -c", "am start -W -n p.q/.A"])):
+    for mode, expected in (("warm", ["am start -W --activity-clear-task -n p.q/.A"]),
+                           ("hot", ["input keyevent KEYCODE_HOME", "am start -W -n p.q/.A"])):
         replay = ReplayTransport({"input": "", "logcat -c": "", "am start": "am_start/encapp_portal_cold_ok.txt",
                                   "logcat -d": ""})
         am_start_launch(replay.shell, component="p.q/.A", package="p.q", mode=mode, label="r")  # type: ignore[arg-type]

@@ -5,7 +5,8 @@ rate, SurfaceFlinger and gfxinfo frame clocks.
 Launch protocol (docs/metrics.md, after Jetpack Macrobenchmark and `am start -W`): cold = `am force-stop`, then
 `am start -W -n PKG/ACT`; warm = the process kept, the task cleared and the activity started again
 (`am start -W --activity-clear-task`); hot = HOME, then `am start -W` brings the existing activity back. Warm and
-hot get one unmeasured warm-up launch (the runner's). Output is read by harness.parse (one parser per format).
+hot get one unmeasured warm-up launch (the runner's). Logcat is cleared once, when the item's session
+opens. Output is read by harness.parse (one parser per format).
 Without a shell (no adb here, the server does not allow `adb_shell`) the launch falls back to Appium's
 app-management commands and the adb clocks are noted as not observed.
 """
@@ -172,7 +173,6 @@ def am_start_launch(shell: Any, *, component: str, package: str, mode: LaunchMod
     else:
         shell("input keyevent KEYCODE_HOME")
         command = f"am start -W -n {shlex.quote(component)}"
-    shell("logcat -c")
     am = p.parse_am_start(shell(command, timeout_s=60.0), source=command)
     if am.status == "error":
         raise InfrastructureError(f"[infrastructure] {command} failed on {label}: {am.error}")
@@ -181,6 +181,7 @@ def am_start_launch(shell: Any, *, component: str, package: str, mode: LaunchMod
     clocks: dict[str, Any] = {"total_time_ms": am.total_time_ms, "wait_time_ms": am.wait_time_ms,
                               "launch_state": am.launch_state}
     events = p.parse_logcat(shell(LOGCAT_DUMP, timeout_s=60.0), source="logcat")
+    # The item's logcat is kept whole (cleared once, at item start): this launch's lines are the last ones.
     ours = [e for e in events.displayed if e.component.startswith(package)]
     if ours:
         clocks["displayed_ms"] = float(ours[-1].duration_ms)

@@ -141,7 +141,6 @@ class NativePlatform:
         """Marks the moment; the frame itself is read back from the capture video when it stops."""
         if self._source is None:
             raise InfrastructureError("[infrastructure] a key frame needs a running capture")
-        self._source.keep_alive()
         self._key_times_ms.append(time.time() * 1000.0 - self._capture_epoch_ms)
 
     def stop_capture(self, out_dir: Path) -> Capture:
