@@ -21,7 +21,7 @@ from harness.config.matrix import MatrixConfig
 from harness.config.scenarios import Scenario
 from harness.devices.appium_server import AppiumServer
 from harness.devices.capabilities import CHROMEDRIVER_BINARY, CHROMIUM_BINARY
-from harness.errors import InfrastructureError
+from harness.errors import InfrastructureError, ServiceUnavailableError
 from harness.paths import apps_dir, cache_dir, project_root
 from harness.platforms.base import PlatformServices
 from harness.platforms.ports import PortAllocator
@@ -36,7 +36,7 @@ def check_local_browser() -> None:
     """Chromium and its driver must be there before a local web session is asked for."""
     for binary in (Path(CHROMIUM_BINARY), Path(CHROMEDRIVER_BINARY)):
         if not binary.exists():
-            raise InfrastructureError(f"[infrastructure] {binary} not found: local web devices need Debian's "
+            raise ServiceUnavailableError(f"[infrastructure] {binary} not found: local web devices need Debian's "
                                       "chromium and chromium-driver; run `make setup`")
 
 
@@ -56,6 +56,7 @@ class Run:
     devices: Sequence[Device]
     candidates: Sequence[Candidate]
     clip_spec: ClipSpec = field(default_factory=ClipSpec)
+    write_files: bool = True  # False for a collect-only session: no run folder, no results
     writer: ResultsWriter = field(init=False)
     appium: AppiumServer | None = field(default=None, init=False)
     app_server: AppServer | None = field(default=None, init=False)
@@ -77,6 +78,8 @@ class Run:
     report_notes: list[str] = field(default_factory=list, init=False)  # parts of the report left out, and why
 
     def __post_init__(self) -> None:
+        if not self.write_files:
+            return
         for sub in ("allure-results", "logs", "items"):
             (self.run_dir / sub).mkdir(parents=True, exist_ok=True)
         self.writer = ResultsWriter(self.run_dir)

@@ -386,7 +386,7 @@ def test_missing_lut_file(devices_file: Path) -> None:
 def test_bad_connection_masks_the_secret(devices_file: Path) -> None:
     url = "ftp://alice:s3cr3t-key@hub.example.com/wd/hub"
     message = (
-        f"{devices_file}: devices[0].connection: 'ftp://alice:***@hub.example.com/wd/hub' is not allowed; "
+        f"{devices_file}: devices[0].connection: 'ftp://***@hub.example.com/wd/hub' is not allowed; "
         "allowed: "
         "local, or the http(s) URL of an Appium server or Selenium Grid, e.g. http://127.0.0.1:4723"
     )
@@ -398,7 +398,7 @@ def test_bad_connection_masks_the_secret(devices_file: Path) -> None:
 def test_bad_port_in_connection_masks_the_secret(devices_file: Path) -> None:
     url = "https://alice:s3cr3t-key@hub.example.com:99999/wd/hub"
     with pytest.raises(
-        ConfigError, match=re.escape("'https://alice:***@hub.example.com:99999/wd/hub'")
+        ConfigError, match=re.escape("'https://***@hub.example.com:99999/wd/hub'")
     ) as info:
         load_changed(devices_file, lambda d: d["devices"][0].update(connection=url))
     assert "s3cr3t" not in str(info.value)
@@ -409,15 +409,15 @@ def test_remote_connection_is_kept_but_never_shown(devices_file: Path) -> None:
     device = load_changed(devices_file, lambda d: d["devices"][0].update(connection=url)).devices[0]
     assert device.connection == url
     assert not device.is_local
-    assert device.connection_masked == "https://alice:***@hub.example.com/wd/hub"
+    assert device.connection_masked == "https://***@hub.example.com/wd/hub"
     assert "s3cr3t" not in repr(device)
 
 
 @pytest.mark.parametrize(
     ("text", "masked"),
     [
-        ("https://u:k@h/wd/hub", "https://u:***@h/wd/hub"),
-        ("see http://onlykey@host:4444 and https://a:b@c", "see http://***@host:4444 and https://a:***@c"),
+        ("https://u:k@h/wd/hub", "https://***@h/wd/hub"),
+        ("see http://onlykey@host:4444 and https://a:b@c", "see http://***@host:4444 and https://***@c"),
         ("http://127.0.0.1:4723", "http://127.0.0.1:4723"),
     ],
 )

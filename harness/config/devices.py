@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from harness.config.errors_fmt import Allowed, fail, mask_credentials, show
+from harness.secrets import register_url_credentials
 
 Platform = Literal["android", "ios", "web"]
 PLATFORMS: tuple[Platform, ...] = ("android", "ios", "web")
@@ -217,6 +218,7 @@ def _check_connection(text: str) -> str:
     allowed = "local, or the http(s) URL of an Appium server or Selenium Grid, e.g. http://127.0.0.1:4723"
     if text == "local":
         return text
+    register_url_credentials(text)  # masked from now on, Basic-header form included
     try:
         parts = urlsplit(text)
         port_ok = parts.port is None or parts.port > 0

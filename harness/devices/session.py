@@ -26,6 +26,7 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
 from harness.errors import AppCrashError, ConfigError, InfrastructureError, SdkDefectError
+from harness.secrets import mask_url
 
 STRATEGIES: dict[str, str] = {
     "css": AppiumBy.CSS_SELECTOR,
@@ -95,7 +96,7 @@ class DeviceSession:
             self.driver = webdriver.Remote(self.server_url, options=options)
         except (WebDriverException, urllib.error.URLError, ConnectionError, OSError) as exc:
             raise InfrastructureError(
-                f"[infrastructure] session not created on {self.label} via {self.server_url}: "
+                f"[infrastructure] session not created on {self.label} via {mask_url(self.server_url)}: "
                 f"{_first_line(exc)}"
             ) from exc
         self.created_s = time.monotonic() - started
@@ -232,7 +233,7 @@ class DeviceSession:
             raise
         except (urllib.error.URLError, ConnectionError) as exc:
             raise InfrastructureError(
-                f"[infrastructure] Appium server at {self.server_url} unreachable: {_first_line(exc)}"
+                f"[infrastructure] Appium server at {mask_url(self.server_url)} unreachable: {_first_line(exc)}"
             ) from exc
 
     def quit(self) -> None:

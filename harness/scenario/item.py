@@ -20,6 +20,7 @@ from harness.report.allure_meta import allure_item_labels, attach_file, attach_m
 from harness.report.results import CheckRecord, ItemRecord, Status, error_info, item_dir_name, utc_now_iso
 from harness.scenario.context import Outcome
 from harness.scenario.runner import ScenarioRunner
+from harness.secrets import mask_data
 
 if TYPE_CHECKING:
     from harness.plugin import ScenarioItem
@@ -167,6 +168,6 @@ def _tags(device: Device) -> dict[str, str | bool]:
 def _write_details(item_dir: Path, outcome: Outcome) -> None:
     item_dir.mkdir(parents=True, exist_ok=True)
     (item_dir / "details.json").write_text(
-        json.dumps({"metrics": outcome.metrics, "details": outcome.details}, indent=1, default=str),
+        json.dumps(mask_data({"metrics": outcome.metrics, "details": outcome.details}), indent=1, default=str),
         encoding="utf-8",
     )
