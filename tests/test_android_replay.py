@@ -1,8 +1,8 @@
 """The Android platform's adb layer, replayed: real recorded device outputs (/work/shared/fixtures/device-outputs,
 provenance in its SOURCES.md) answer the shell commands the platform sends, through a ReplayTransport that maps
-each command to a fixture file. No phone is involved; the parsers (harness.parse) are the real ones, so the tests
-that read outputs run once that package is present. The adb boundary itself (LocalAdb) runs a stand-in `adb`
-script that records its arguments."""
+each command to a fixture file. No phone is involved; the parsers (harness.parse) and frame statistics
+(harness.metrics.device_frames) are the real ones. The adb boundary itself (LocalAdb) runs a stand-in `adb`
+script that echoes its arguments."""
 
 from __future__ import annotations
 
@@ -64,13 +64,8 @@ def test_replay_transport_refuses_unknown_commands() -> None:
         _transport_type_check(replay).shell("reboot")
 
 
-# --- pending the parsers (harness.parse) ---------------------------------------------------------------------------
-def _parse() -> None:
-    pytest.importorskip("harness.parse", reason="the Android output parsers (harness.parse) are not merged yet")
-
-
+# --- recorded outputs through the platform's adb layer --------------------------------------------------------------
 def test_cold_launch_reads_am_start_and_logcat_clocks() -> None:
-    _parse()
     from harness.platforms.android import am_start_launch
 
     _needs("am_start/encapp_portal_cold_ok.txt", "logcat/settings_timeout_atm_displayed_fullydrawn_abbrev.txt")
@@ -86,7 +81,6 @@ def test_cold_launch_reads_am_start_and_logcat_clocks() -> None:
 
 
 def test_warm_and_hot_launch_commands() -> None:
-    _parse()
     from harness.platforms.android import am_start_launch
 
     _needs("am_start/encapp_portal_cold_ok.txt")
@@ -99,7 +93,6 @@ def test_warm_and_hot_launch_commands() -> None:
 
 
 def test_launch_timeout_is_an_sdk_defect_and_unresolved_intent_is_infrastructure() -> None:
-    _parse()
     from harness.platforms.android import am_start_launch
 
     _needs("am_start/settings_timeout_emulator.txt", "am_start/rn_deeplink_unable_to_resolve_error.txt")
@@ -116,7 +109,6 @@ def test_launch_timeout_is_an_sdk_defect_and_unresolved_intent_is_infrastructure
 
 
 def test_surfaceflinger_and_gfxinfo_clocks_of_the_camera_layer(tmp_path: Path) -> None:
-    _parse()
     from harness.platforms.android import device_frame_clocks
 
     _needs("sf_list/solox249_hzm_android12plus_list_findstr.txt",
@@ -133,4 +125,8 @@ def test_surfaceflinger_and_gfxinfo_clocks_of_the_camera_layer(tmp_path: Path) -
     assert sf["refresh_period_ns"] == 16666667
     assert sf["valid_frames"] == 25  # the excerpt's 25 complete rows, all presented
     assert clocks["gfxinfo_framestats_rows"] > 0
+    assert sf["present"]["frames"] == 25
+    assert sf["present"]["refresh_period_ms"] == pytest.approx(16.666667)
+    # The Samsung phone runs at 120 Hz: framestats' own frame interval says so (~8.3 ms).
+    assert clocks["gfxinfo"]["refresh_period_ms"] == pytest.approx(8.3, abs=0.1)
     assert (tmp_path / "sf_latency.txt").is_file()
