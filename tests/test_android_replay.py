@@ -130,3 +130,20 @@ def test_surfaceflinger_and_gfxinfo_clocks_of_the_camera_layer(tmp_path: Path) -
     # The Samsung phone runs at 120 Hz: framestats' own frame interval says so (~8.3 ms).
     assert clocks["gfxinfo"]["refresh_period_ms"] == pytest.approx(8.3, abs=0.1)
     assert (tmp_path / "sf_latency.txt").is_file()
+
+
+def test_a_crash_or_anr_of_the_app_in_logcat_is_an_app_crash() -> None:
+    """A java crash in the format AndroidRuntime prints (parsed by the real parser); another process's crash and
+    an ANR of another app are not the app's."""
+    from harness.errors import AppCrashError
+    from harness.parse import parse_logcat
+    from harness.platforms.android import raise_for_logcat
+
+    ours = ("12-04 10:00:01.000  4321  4321 E AndroidRuntime: FATAL EXCEPTION: main\n"
+            "12-04 10:00:01.000  4321  4321 E AndroidRuntime: Process: com.lumen.glfx, PID: 4321\n"
+            "12-04 10:00:01.000  4321  4321 E AndroidRuntime: java.lang.IllegalStateException: GL context lost\n")
+    with pytest.raises(AppCrashError, match=r"the app crashed after 'capture: 3' on s23: .*IllegalStateException"):
+        raise_for_logcat(parse_logcat(ours, source="logcat"), package="com.lumen.glfx", where="capture: 3",
+                         label="s23")
+    other = ours.replace("com.lumen.glfx", "com.android.systemui")
+    raise_for_logcat(parse_logcat(other, source="logcat"), package="com.lumen.glfx", where="x", label="s23")
