@@ -147,3 +147,20 @@ def test_a_crash_or_anr_of_the_app_in_logcat_is_an_app_crash() -> None:
                          label="s23")
     other = ours.replace("com.lumen.glfx", "com.android.systemui")
     raise_for_logcat(parse_logcat(other, source="logcat"), package="com.lumen.glfx", where="x", label="s23")
+
+
+@pytest.mark.parametrize(("fixture", "expected_hz"), [
+    # SOURCES.md: a 120/90/60 Hz Qualcomm phone whose VSYNC period was 16666666 ns when captured (60 Hz active);
+    # a MediaTek phone whose single mode is fps=57.999996 (read as is, not rounded to 60).
+    ("getprop_display/qcom_120hz_dumpsys_surfaceflinger.txt", 60.0),
+    ("getprop_display/mtk_480x800_dumpsys_display.txt", 58.0),
+])
+def test_display_refresh_rate_is_the_active_mode(fixture: str, expected_hz: float) -> None:
+    from harness.parse import parse_display
+    from harness.platforms.android import display_refresh_hz
+
+    _needs(fixture)
+    replay = ReplayTransport({"dumpsys display": fixture})
+    found = display_refresh_hz(replay.shell)
+    assert found == parse_display((FIXTURES / fixture).read_text(encoding="utf-8-sig")).refresh_hz
+    assert found == pytest.approx(expected_hz, abs=0.01)

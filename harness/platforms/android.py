@@ -22,7 +22,7 @@ from typing import Any
 from harness.config.devices import Candidate, Device
 from harness.devices.adb import AdbError, AdbTransport, choose_transport
 from harness.devices.capabilities import SessionPlan
-from harness.errors import AnalysisError, AppCrashError, InfrastructureError, SdkDefectError
+from harness.errors import AnalysisError, AppCrashError, InfrastructureError, ParseError, SdkDefectError
 from harness.metrics import device_frames
 from harness.parse import (
     LogcatEvents,
@@ -90,10 +90,12 @@ class AndroidPlatform(NativePlatform):
         self.notes["adb_transport"] = transport.name
         self.shell("logcat -c")  # the item's logcat starts here
         if not self.refresh_hz_configured:
-            display = parse_display(self.shell("dumpsys display"), source="dumpsys display")
-            if display.refresh_hz:
-                self.refresh_hz = float(display.refresh_hz)  # the real rate: 90/120 Hz phones are not capped at 60
-                self.notes["refresh_hz_source"] = "dumpsys display"
+            try:
+                self.refresh_hz = display_refresh_hz(self.shell)  # 90/120 Hz phones are not capped at 60
+            except ParseError as exc:
+                self.notes["refresh_hz_source"] = f"devices.yaml default ({exc})"
+                return
+            self.notes["refresh_hz_source"] = "dumpsys display"
 
     def shell(self, command: str, *, timeout_s: float = 20.0) -> str:
         if self.adb is None:
@@ -166,6 +168,11 @@ class AndroidPlatform(NativePlatform):
         return DeviceFingerprint(platform="android", manufacturer=fp.manufacturer, model=fp.model,
                                  os_version=fp.release, build=fp.build_fingerprint, soc=fp.soc,
                                  refresh_hz=self.refresh_hz, source="getprop")
+
+
+def display_refresh_hz(shell: Shell) -> float:
+    """The active display mode's refresh rate (Hz) from `dumpsys display`."""
+    return float(parse_display(shell("dumpsys display"), source="dumpsys display").refresh_hz)
 
 
 def am_start_launch(shell: Shell, *, component: str, package: str, mode: LaunchMode, label: str) -> dict[str, Any]:
