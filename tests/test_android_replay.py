@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -73,6 +74,8 @@ def test_cold_launch_reads_am_start_and_logcat_clocks() -> None:
                               "logcat -d": "logcat/settings_timeout_atm_displayed_fullydrawn_abbrev.txt"})
     clocks = am_start_launch(replay.shell, component="com.android.settings/.Settings",
                              package="com.android.settings", mode="cold", label="replay")
+    started = clocks.pop("started_epoch_ms")  # the harness's clock just before `am start`
+    assert abs(started - time.time() * 1000.0) < 5000
     # encapp README: TotalTime 1479, WaitTime 1482, LaunchState COLD; the logcat: Displayed and Fully drawn +31s584ms.
     assert clocks == {"total_time_ms": 1479, "wait_time_ms": 1482, "launch_state": "COLD",
                       "displayed_ms": 31584.0, "fully_drawn_ms": 31584.0}

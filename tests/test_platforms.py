@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from harness.capture.clip import ClipSpec, write_video
-from harness.capture.phone import ReplaySource, ScreenRecording, frames_at
+from harness.capture.phone import ReplaySource, ScreenRecording, first_camera_frame_ms, frames_at
 from harness.config import parse_config
 from harness.devices.capabilities import capabilities_for
 from harness.errors import ConfigError, InfrastructureError
@@ -200,3 +200,13 @@ def test_screen_recording_restarts_and_joins_segments(phone_video: Path, tmp_pat
     assert indices[:3] == [0, 1, 2]
     assert indices[60:63] == [0, 1, 2]
     assert not list(tmp_path.glob("*.part*"))
+
+
+def test_launch_first_frame_needs_the_camera_away_and_back() -> None:
+    t = [0.0, 33.0, 66.0, 100.0, 133.0, 166.0]
+    # The old preview (decodable) is still on screen at the launch (since 30 ms), then the launcher, then the app.
+    assert first_camera_frame_ms(t, [5, 6, None, None, 0, 1], since_ms=30.0) == 133.0
+    # A frame before `since_ms` without the camera does not count as the gap.
+    assert first_camera_frame_ms(t, [None, 6, 7, 8, 9, 10], since_ms=30.0) is None
+    assert first_camera_frame_ms(t, [None, None, None, None, None, None], since_ms=0.0) is None
+    assert first_camera_frame_ms(t, [None, 1, 2, 3, 4, 5], since_ms=0.0) == 33.0  # cold: nothing, then the camera

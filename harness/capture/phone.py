@@ -148,3 +148,19 @@ def frames_at(video: Path, times_ms: list[float]) -> list[tuple[float, npt.NDArr
     if previous is not None:
         out.extend(previous for _ in wanted)
     return out
+
+
+def first_camera_frame_ms(t_ms: list[float], indices: list[int | None], *, since_ms: float) -> float | None:
+    """The time of the first frame showing the camera (a decodable index) that follows a frame without it, both at
+    or after `since_ms` (all on the recording's timeline). A launch first takes the camera away (launcher, blank
+    window) and then shows it again; a preview still on screen from before the launch is not its first frame.
+    None when the recording shows no such gap and return."""
+    gap = False
+    for t, index in zip(t_ms, indices, strict=True):
+        if t < since_ms:
+            continue
+        if index is None:
+            gap = True
+        elif gap:
+            return t
+    return None

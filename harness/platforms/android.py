@@ -14,6 +14,7 @@ app-management commands and the adb clocks are noted as not observed.
 from __future__ import annotations
 
 import shlex
+import time
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -185,13 +186,14 @@ def am_start_launch(shell: Shell, *, component: str, package: str, mode: LaunchM
     else:
         shell("input keyevent KEYCODE_HOME")
         command = f"am start -W -n {shlex.quote(component)}"
+    started_epoch_ms = time.time() * 1000.0
     am = parse_am_start(shell(command, timeout_s=60.0), source=command)
     if am.status == "error":
         raise InfrastructureError(f"[infrastructure] {command} failed on {label}: {am.error}")
     if am.status == "timeout":
         raise SdkDefectError(f"[sdk] {command} timed out on {label}: the app drew no first frame")
     clocks: dict[str, Any] = {"total_time_ms": am.total_time_ms, "wait_time_ms": am.wait_time_ms,
-                              "launch_state": am.launch_state}
+                              "launch_state": am.launch_state, "started_epoch_ms": started_epoch_ms}
     events = parse_logcat(shell(LOGCAT_DUMP, timeout_s=60.0), source="logcat")
     # The item's logcat is kept whole (cleared once, at item start): this launch's lines are the last ones.
     ours = [e for e in events.displayed if e.component.startswith(package)]
