@@ -330,10 +330,23 @@ class Doctor:
                 check_on_path("ffmpeg", self.probes, fix=apt)]
 
     def _android(self, udid: str | None) -> list[Check]:
+        # The UiAutomator2 driver's own requirements: ANDROID_HOME (or ANDROID_SDK_ROOT) and a Java runtime.
+        sdk = next((f"${var}={os.environ[var]}" for var in ("ANDROID_HOME", "ANDROID_SDK_ROOT")
+                    if os.environ.get(var)), None)
+        checks = [
+            Check(name="android sdk", ok=True, detail=sdk) if sdk else Check(
+                name="android sdk", ok=False, detail="neither ANDROID_HOME nor ANDROID_SDK_ROOT is set",
+                fix="export ANDROID_HOME=<the SDK folder holding platform-tools/> (Debian's android-sdk package: "
+                    "/usr/lib/android-sdk)"),
+            check_on_path("java", self.probes, fix="apt-get install default-jre-headless (the uiautomator2 driver "
+                                                   "needs Java)"),
+        ]
         if self.adb is None:
-            return [Check(name="adb", ok=False, detail="adb is not on PATH (nor in $ANDROID_HOME/platform-tools)",
-                          fix="apt-get install adb, or install Android SDK platform-tools and put them on PATH")]
-        return [Check(name="adb", ok=True, detail=f"found at {self.adb}"),
+            return [*checks, Check(name="adb", ok=False,
+                                   detail="adb is not on PATH (nor in $ANDROID_HOME/platform-tools)",
+                                   fix="apt-get install adb, or install Android SDK platform-tools and put them on "
+                                       "PATH")]
+        return [*checks, Check(name="adb", ok=True, detail=f"found at {self.adb}"),
                 check_android_device(self.adb_listing, udid)]
 
 
