@@ -22,6 +22,8 @@ from harness.run import Run, new_run_id
 from harness.secrets import mask_secrets, register_environment
 
 if TYPE_CHECKING:
+    from harness.config.devices import Candidate, Device
+    from harness.config.scenarios import Scenario
     from harness.gate import GateRequest
 
 RUN_KEY = pytest.StashKey[Run]()
@@ -175,14 +177,15 @@ class ScenarioFile(pytest.File):
                         )
 
 
-def _runs_on(candidate: Any, device: Any) -> bool:
+def _runs_on(candidate: Candidate, device: Device) -> bool:
     return getattr(candidate.app, device.platform, None) is not None
 
 
 class ScenarioItem(pytest.Item):
     """One cell of the matrix: a scenario on one device with one candidate SDK."""
 
-    def __init__(self, *, scenario: Any, device: Any, candidate: Any, repeat: int = 1, **kwargs: Any) -> None:
+    def __init__(self, *, scenario: Scenario, device: Device, candidate: Candidate, repeat: int = 1,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.repeat = repeat
         self.scenario = scenario

@@ -153,7 +153,7 @@ BAD_INPUT: list[tuple[str, Callable[[dict[str, Any]], object], str, str]] = [
         lambda d: d["devices"][0].update(foo=1),
         "devices[0].foo",
         "unknown key 'foo'; allowed: id, name, platform, connection, refresh_hz, tags, capabilities, "
-        "emulation, native",
+        "emulation, native, capture",
     ),
     (
         "unknown top-level key",
@@ -234,7 +234,47 @@ BAD_INPUT: list[tuple[str, Callable[[dict[str, Any]], object], str, str]] = [
         "ios key on an android device",
         lambda d: d["devices"][0].update(platform="android", emulation=None, native={"wda_local_port": 8100}),
         "devices[0].native.wda_local_port",
-        "wda_local_port is an ios key, this device is android; allowed: udid, os_version, system_port",
+        "wda_local_port is an ios key, this device is android; allowed: udid, os_version, mjpeg_server_port, "
+        "system_port, chromedriver_port",
+    ),
+    (
+        "android key on an ios device",
+        lambda d: d["devices"][0].update(platform="ios", emulation=None, native={"chromedriver_port": 9520}),
+        "devices[0].native.chromedriver_port",
+        "chromedriver_port is an android key, this device is ios; allowed: udid, os_version, mjpeg_server_port, "
+        "wda_local_port, derived_data_path",
+    ),
+    (
+        "ios derived data on an android device",
+        lambda d: d["devices"][0].update(platform="android", emulation=None, native={"derived_data_path": "/x"}),
+        "devices[0].native.derived_data_path",
+        "derived_data_path is an ios key, this device is android; allowed: udid, os_version, mjpeg_server_port, "
+        "system_port, chromedriver_port",
+    ),
+    (
+        "mjpeg port out of range",
+        lambda d: d["devices"][0].update(platform="android", emulation=None, native={"mjpeg_server_port": 80}),
+        "devices[0].native.mjpeg_server_port",
+        "80 is too small; allowed: an integer from 1024 to 65535",
+    ),
+    (
+        "replay capture without a file",
+        lambda d: d["devices"][0].update(platform="android", emulation=None, capture={"source": "replay"}),
+        "devices[0].capture.file",
+        "source replay needs a file; allowed: file: <video of a phone screen showing the clip>",
+    ),
+    (
+        "unknown capture source",
+        lambda d: d["devices"][0].update(platform="android", emulation=None, capture={"source": "hdmi"}),
+        "devices[0].capture.source",
+        "'hdmi' is not allowed; allowed: screen or replay",
+    ),
+    (
+        "capture on a web device",
+        lambda d: d["devices"][0].update(capture={"source": "screen"}),
+        "devices[0].capture",
+        "capture is only for android and ios devices, this one is web; allowed: no capture key (web frames come "
+        "from the in-page probe)",
     ),
     (
         "tag of the wrong type",

@@ -30,6 +30,8 @@ def appium_home(project_root: Path) -> Path:
     """APPIUM_HOME, where the harness's Appium drivers are installed."""
     return project_root / ".tools" / "appium-home"
 
+ALLOW_INSECURE = "uiautomator2:adb_shell"
+
 
 def free_port(host: str = "127.0.0.1") -> int:
     """A TCP port that is free on ``host`` right now (the OS picks it)."""
@@ -91,6 +93,9 @@ class AppiumServer:
             "--address", self.host, "--port", str(self.port),
             "--log", str(self.log_path), "--log-no-colors", "--log-timestamp",
             "--local-timezone", "--log-level", "info:debug",
+            # `mobile: shell` for Android phones whose adb is on the server's machine, not ours (the
+            # UiAutomator2 driver checks the feature named ADB_SHELL_FEATURE = 'adb_shell').
+            "--allow-insecure", ALLOW_INSECURE,
         ]
         with (self.log_path.parent / "appium.stdout.log").open("ab") as out:
             self._proc = subprocess.Popen(
