@@ -154,6 +154,9 @@ class RecordedProbes:
     def http_get(self, url: str, *, timeout_s: float) -> HttpResult:
         return HttpResult(status=None, error="Connection refused")
 
+    def adb_devices(self, adb: Path) -> CommandResult:
+        return self.run([str(adb), "devices", "-l"])
+
     def port_free(self, port: int) -> bool:
         return port not in self.taken_ports
 

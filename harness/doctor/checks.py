@@ -301,7 +301,7 @@ class Doctor:
     @functools.cached_property
     def adb_listing(self) -> CommandResult:
         assert self.adb is not None
-        return self.probes.run([str(self.adb), "devices", "-l"], timeout_s=30.0)
+        return self.probes.adb_devices(self.adb)
 
     def check_device(self, device: Any) -> DeviceReport:
         platform = str(device.platform)
