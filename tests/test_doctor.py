@@ -204,7 +204,7 @@ PHONES = """\
     name: iPhone 15 over USB
     platform: ios
     tags: {tier: flagship}
-    native: {udid: 00008120-001A2B3C4D5E6F7A, wda_local_port: 8100}
+    native: {udid: 00008120-001A2B3C4D5E6F7A, wda_local_port: 8100, mjpeg_server_port: 9210}
 """
 
 
@@ -221,7 +221,7 @@ def test_fixed_ports_and_their_check(tmp_path: Path) -> None:
     _with_apps(path)
     pixel, iphone = load_config(path).devices
     assert fixed_ports(pixel) == [("native.system_port", 8201), ("capabilities.appium:mjpegServerPort", 7810)]
-    assert fixed_ports(iphone) == [("native.wda_local_port", 8100)]
+    assert fixed_ports(iphone) == [("native.mjpeg_server_port", 9210), ("native.wda_local_port", 8100)]
     free, taken = check_ports(RecordedProbes(taken_ports={7810}), pixel)
     assert free.ok
     assert free.name == "port 8201"

@@ -243,11 +243,11 @@ def judge_status(answer: HttpResult, shown_url: str, *, timeout_s: float) -> Che
 
 
 def fixed_ports(device: Any) -> list[tuple[str, int]]:
-    """The ports devices.yaml pins for a device: native system_port / wda_local_port and capabilities ending
-    in Port (appium:mjpegServerPort, appium:chromedriverPort, ...)."""
+    """The ports devices.yaml pins for a device: the native ports (system_port, chromedriver_port,
+    mjpeg_server_port, wda_local_port) and capabilities ending in Port (appium:mjpegServerPort, ...)."""
     ports: list[tuple[str, int]] = []
     native = getattr(device, "native", None)
-    for key in ("system_port", "wda_local_port"):
+    for key in ("system_port", "chromedriver_port", "mjpeg_server_port", "wda_local_port"):
         value = getattr(native, key, None) if native is not None else None
         if isinstance(value, int):
             ports.append((f"native.{key}", value))
