@@ -306,12 +306,14 @@ def _matrix_options(run: argparse.ArgumentParser) -> None:
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
-    """Every option's help ends with its default, unless the help already says it."""
+    """Every option's help ends with its default (or says it is required), unless the help already says it."""
 
     def _get_help_string(self, action: argparse.Action) -> str | None:
         text = action.help or ""
         if "default" in text or action.default is argparse.SUPPRESS or not action.option_strings:
             return text
+        if action.required:
+            return text if "required" in text else f"{text} (required)"
         if action.default is None or action.default is False:
             return f"{text} (default: {'off' if action.default is False else 'none'})"
         return f"{text} (default: %(default)s)"
