@@ -9,8 +9,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from harness.errors import AnalysisError, ConfigError, HarnessError
 
@@ -100,7 +102,11 @@ def _baseline(args: argparse.Namespace) -> int:
 
 def _pytest_args(args: argparse.Namespace) -> list[str]:
     from harness.config import load_config, load_scenarios, validate_matrix
+    from harness.preflight import RunOptions, check_run_options
 
+    check_run_options(RunOptions(run_dir=args.run_dir, store=args.store, repeat=args.repeat,
+                                 known_issues=args.known_issues, gate_config=getattr(args, "gate_config", None),
+                                 baseline=getattr(args, "baseline", None)))
     devices_file = Path(args.devices).resolve()
     scenarios_dir = Path(args.scenarios).resolve()
     # Validate everything before any server or browser starts.
@@ -241,8 +247,23 @@ def _matrix_options(run: argparse.ArgumentParser) -> None:
     run.add_argument("-v", "--verbose", action="store_true", help="one line per item as it runs")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with usage errors on one line (`harness: error: --repeat: ...`), exit 2, as every bad input."""
+
+    def error(self, message: str) -> NoReturn:
+        from harness.secrets import mask_secrets
+
+        text = " ".join(mask_secrets(message).split())
+        match = re.match(r"argument (\S+?)(?:/\S+)?: (.*)", text)
+        if match:
+            text = f"{match.group(1)}: {match.group(2)}"
+        self.exit(EXIT_USAGE, f"harness: error: {text}; see `{self.prog} --help`\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="harness", description="Integration test harness for short-video SDKs.")
+    parser: argparse.ArgumentParser = _Parser(
+        prog="harness", description="Integration test harness for short-video SDKs."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run the device x candidate x scenario matrix and write the report")
@@ -298,6 +319,9 @@ def main(argv: list[str] | None = None) -> int:
     if "--" in argv:
         cut = argv.index("--")
         argv, extra = argv[:cut], argv[cut + 1:]
+    from harness.secrets import register_environment
+
+    register_environment()
     args = build_parser().parse_args(argv)
     try:
         if args.command == "run":

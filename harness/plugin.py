@@ -18,6 +18,7 @@ from harness.config import load_config, load_scenarios, validate_matrix
 from harness.errors import ConfigError, HarnessError
 from harness.known_issues import resolve_known_issues
 from harness.paths import project_root
+from harness.preflight import RunOptions, check_run_options
 from harness.run import Run, new_run_id
 from harness.secrets import mask_secrets, register_environment
 
@@ -91,9 +92,11 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from exc
     run_id = new_run_id()
     run_dir = Path(config.getoption("run_dir") or (project_root() / "reports" / run_id)).resolve()
-    if config.getoption("repeat") < 1:
-        raise pytest.UsageError(f"--repeat: {config.getoption('repeat')} is not allowed; allowed: 1 or more")
     try:
+        check_run_options(RunOptions(
+            run_dir=str(run_dir), store=config.getoption("store"), repeat=config.getoption("repeat"),
+            gate_config=config.getoption("gate_config"), baseline=config.getoption("baseline"),
+            report_name=config.getoption("report_name")))
         known = resolve_known_issues(config.getoption("known_issues"), root=project_root())
         gate = _gate_request(config, run_dir, devices=devices, candidates=candidates, scenarios=scenarios)
     except HarnessError as exc:
