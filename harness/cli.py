@@ -257,7 +257,16 @@ class _Parser(argparse.ArgumentParser):
         match = re.match(r"argument (\S+?)(?:/\S+)?: (.*)", text)
         if match:
             text = f"{match.group(1)}: {match.group(2)}"
-        self.exit(EXIT_USAGE, f"harness: error: {text}; see `{self.prog} --help`\n")
+        choices = re.search(r" \(choose from (.*)\)$", text)
+        if choices:
+            text = text[: choices.start()] + f"; allowed: {choices.group(1)}"
+        elif "invalid int value" in text:
+            text += "; allowed: an integer"
+        elif "invalid float value" in text:
+            text += "; allowed: a number"
+        else:
+            text += f"; allowed: the options and values of `{self.prog} --help`"
+        self.exit(EXIT_USAGE, f"harness: error: {text}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
