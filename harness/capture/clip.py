@@ -486,8 +486,18 @@ _ENCODERS: dict[str, list[str]] = {
 }
 
 
-def write_video(spec: ClipSpec, path: Path) -> Path:
-    """Write the clip by extension: .y4m (lossless fake-camera input), .mp4/.mkv (H.264), .webm (VP8)."""
+def _encoder(suffix: str, bitrate_kbps: int | None) -> list[str]:
+    args = list(_ENCODERS[suffix])
+    if bitrate_kbps is not None and "-crf" in args:
+        at = args.index("-crf")
+        rate = f"{bitrate_kbps}k"
+        args[at : at + 2] = ["-b:v", rate, "-maxrate", rate, "-bufsize", f"{2 * bitrate_kbps}k"]
+    return args
+
+
+def write_video(spec: ClipSpec, path: Path, *, bitrate_kbps: int | None = None) -> Path:
+    """Write the clip by extension: .y4m (lossless fake-camera input), .mp4/.mkv (H.264), .webm (VP8).
+    `bitrate_kbps` replaces H.264's constant quality (CRF 18) by that average bitrate (to fit a size limit)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".y4m":
@@ -502,7 +512,7 @@ def write_video(spec: ClipSpec, path: Path) -> Path:
         ffmpeg, "-hide_banner", "-loglevel", "error", "-y",
         "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{spec.width}x{spec.height}", "-r", str(spec.fps),
         "-i", "-",
-        *_ENCODERS[suffix], "-g", str(spec.fps), "-r", str(spec.fps),
+        *_encoder(suffix, bitrate_kbps), "-g", str(spec.fps), "-r", str(spec.fps),
         "-colorspace", "smpte170m", "-color_primaries", "smpte170m", "-color_trc", "smpte170m",
         "-color_range", "tv", str(path),
     ]  # fmt: skip
