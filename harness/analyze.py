@@ -67,10 +67,14 @@ def _select_filter(positions: Sequence[int]) -> str:
 
 
 def decode_timeline(video: Path, spec: ClipSpec | None) -> tuple[list[float], list[int | None]]:
-    """Presentation time (ms after the first frame) and clip index (None: unreadable) of every frame of `video`;
-    spec None or a version 2 spec reads any version 2 clip (read_timeline says which)."""
+    """Presentation time (ms after the first frame) and clip index (None: unreadable) of every frame of `video`.
+    With a version 2 spec, a frame showing another clip's code (another length or rate) counts as unreadable;
+    spec None reads any version 2 clip (read_timeline says which)."""
     t_ms, found = read_timeline(video, spec)
-    return t_ms, [None if d is None else d.index for d in found]
+    if spec is None or spec.version == 1:
+        return t_ms, [None if d is None else d.index for d in found]
+    ours = (spec.frames, spec.fps)
+    return t_ms, [d.index if d is not None and (d.clip_frames, d.clip_fps) == ours else None for d in found]
 
 
 def read_timeline(video: Path, spec: ClipSpec | None) -> tuple[list[float], list[Decoded | None]]:
