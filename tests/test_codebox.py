@@ -130,3 +130,12 @@ def test_the_last_frames_box_is_read_first() -> None:
     again = decode_index(nxt, spec=SPEC, prefer=first)
     assert again is not None
     assert (again.index, again.code_rect) == (4, first.code_rect)
+
+
+def test_box_is_found_on_a_dim_screen() -> None:
+    # A dim display: white shows as 110 of 255, below the finder's mid-grey threshold; Otsu's threshold finds it.
+    frame = _screen(render_frame(SPEC, 21), (720, 1600), fill=True, seed=3)
+    dim = (frame.astype(np.float32) * (110 / 255)).round().astype(np.uint8)
+    found = decode_index(dim, spec=SPEC)
+    assert found is not None
+    assert found.index == 21

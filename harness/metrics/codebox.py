@@ -57,6 +57,7 @@ FINDER_MIN_SHORT_PX = 10
 FINDER_MIN_LONG_PX = 36
 FINDER_WORK_SHORT_PX = 360  # frames are subsampled by a whole factor to about this shorter side first
 FINDER_MAX_CANDIDATES = 6
+FINDER_OTSU_APART = 30  # grey levels between mid grey and Otsu's threshold before the second threshold is tried
 
 
 def _cells() -> tuple[npt.NDArray[np.intp], npt.NDArray[np.bool_], npt.NDArray[np.intp]]:
@@ -178,15 +179,25 @@ def find_boxes(frame_rgb: np.ndarray) -> list[Rect]:
     """Candidate code boxes (x, y, w, h) in an observed frame, largest first: bright rectangles on black.
 
     The frame is subsampled by a whole factor to a shorter side of about FINDER_WORK_SHORT_PX, its brightest
-    channel thresholded at mid grey, and the outer contour of every bright blob kept if it is a filled,
-    elongated rectangle (the ring's outer edge). Only a read of the grid inside decides whether one is the code.
+    channel thresholded at mid grey (and at Otsu's threshold when that differs by more than FINDER_OTSU_APART: a
+    dim or washed-out screen), and the outer contour of every bright blob kept if it is a filled, elongated
+    rectangle (the ring's outer edge). Only a read of the grid inside decides whether one is the code.
     """
     h, w = frame_rgb.shape[:2]
     step = max(1, min(h, w) // FINDER_WORK_SHORT_PX)
     small = frame_rgb[::step, ::step]
-    bright = small[..., 0] if _is_grey(small) else small.max(axis=2)
-    binary = (np.ascontiguousarray(bright) > 127).astype(np.uint8)
-    contours, _ = cv2.findContours(binary, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+    bright = np.ascontiguousarray(small[..., 0] if _is_grey(small) else small.max(axis=2))
+    found = _rectangles(bright > 127, step, (w, h))
+    otsu, _ = cv2.threshold(bright, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    if abs(otsu - 127) > FINDER_OTSU_APART:
+        found += [r for r in _rectangles(bright > otsu, step, (w, h)) if r not in found]
+    return found[:FINDER_MAX_CANDIDATES]
+
+
+def _rectangles(mask: npt.NDArray[np.bool_], step: int, size: tuple[int, int]) -> list[Rect]:
+    """Bounding rectangles (full-frame pixels) of the filled, elongated bright blobs of a subsampled mask."""
+    w, h = size
+    contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
     found: list[tuple[int, Rect]] = []
     for contour in contours:
         x, y, cw, ch = cv2.boundingRect(contour)
