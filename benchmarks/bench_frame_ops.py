@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 
 from harness.capture.clip import ClipSpec, render_frame
-from harness.capture.phonescreen import _compose, _controls, _placement, _status_bar
+from harness.capture.phonescreen import compose_preview, controls_rgb, preview_place, status_bar_rgb
 from harness.metrics.geometry import estimate_geometry
 from harness.metrics.indexcode import decode_index
 
@@ -56,9 +56,9 @@ def cases() -> dict[str, Callable[[], object]]:
     old_bars = np.zeros((old.shape[0] + 200, old.shape[1], 3), np.uint8)
     old_bars[100:-100] = old
     screen = np.zeros((2400, 1080, 3), np.uint8)
-    phone = _compose(frame, screen, _placement(SPEC, (1080, 2400), "fill"))
-    phone[:144] = _status_bar(1080, 144)
-    phone[-360:] = _controls(1080, 360)
+    phone = compose_preview(frame, screen, preview_place(SPEC, (1080, 2400), "fill"))
+    phone[:144] = status_bar_rgb(1080, 144)
+    phone[-360:] = controls_rgb(1080, 360)
     first = decode_index(phone, spec=SPEC)
     assert first is not None
     assert decode_index(old, spec=V1) is not None

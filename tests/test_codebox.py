@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from harness.capture.clip import ClipSpec, render_frame
-from harness.capture.phonescreen import _controls, _status_bar
+from harness.capture.phonescreen import controls_rgb, status_bar_rgb
 from harness.metrics import codebox
 from harness.metrics.indexcode import decode_index, to_clip_frame
 
@@ -75,8 +75,8 @@ def _screen(picture: np.ndarray, screen: tuple[int, int], *, fill: bool, seed: i
     x0, y0 = max(0, x), max(0, y)
     out[y0 : y0 + min(h, sh), x0 : x0 + min(w, sw)] = scaled[y0 - y : y0 - y + min(h, sh), x0 - x : x0 - x + min(w, sw)]
     bar, ctl = round(0.06 * sh), round(controls * sh)
-    out[:bar] = _status_bar(sw, bar)
-    out[sh - ctl :] = _controls(sw, ctl)
+    out[:bar] = status_bar_rgb(sw, bar)
+    out[sh - ctl :] = controls_rgb(sw, ctl)
     return out
 
 

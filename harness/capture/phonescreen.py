@@ -73,7 +73,7 @@ def _gradient(height: int, width: int, top_rgb: tuple[int, int, int], bottom_rgb
     return np.broadcast_to(column, (height, width, 3)).round().astype(np.uint8).copy()
 
 
-def _status_bar(width: int, height: int) -> UInt8Array:
+def status_bar_rgb(width: int, height: int) -> UInt8Array:
     """Clock, notification dots, signal bars, Wi-Fi arcs and a battery on a dark gradient."""
     bar = _gradient(height, width, (18, 18, 24), (58, 60, 70))
     u = max(1, height // 10)
@@ -92,7 +92,7 @@ def _status_bar(width: int, height: int) -> UInt8Array:
     return bar
 
 
-def _controls(width: int, height: int) -> UInt8Array:
+def controls_rgb(width: int, height: int) -> UInt8Array:
     """Mode labels, a gallery thumbnail, the shutter button and a switch-camera icon on a dark gradient."""
     panel = _gradient(height, width, (30, 30, 34), (8, 8, 10))
     u = max(1, height // 40)
@@ -113,7 +113,7 @@ def _controls(width: int, height: int) -> UInt8Array:
     return panel
 
 
-def _placement(spec: ClipSpec, screen: tuple[int, int], fit: Fit) -> tuple[int, int, int, int]:
+def preview_place(spec: ClipSpec, screen: tuple[int, int], fit: Fit) -> tuple[int, int, int, int]:
     """(x, y, w, h) of the scaled clip on the screen, centred; beyond the screen's edges for an aspect fill."""
     sw, sh = screen
     scale = (max if fit == "fill" else min)(sw / spec.width, sh / spec.height)
@@ -121,7 +121,7 @@ def _placement(spec: ClipSpec, screen: tuple[int, int], fit: Fit) -> tuple[int, 
     return (sw - w) // 2, (sh - h) // 2, w, h
 
 
-def _compose(clip_frame: UInt8Array, base: UInt8Array, place: tuple[int, int, int, int]) -> UInt8Array:
+def compose_preview(clip_frame: UInt8Array, base: UInt8Array, place: tuple[int, int, int, int]) -> UInt8Array:
     sh, sw = base.shape[:2]
     x, y, w, h = place
     interp = cv2.INTER_AREA if w < clip_frame.shape[1] else cv2.INTER_LINEAR
@@ -166,10 +166,10 @@ def phone_recording(
     shown = screen_schedule(spec, refresh_hz=refresh_hz, drops=drops, holds=holds, frames=frames)
     base = np.empty((sh, sw, 3), np.uint8)
     base[:] = surround_rgb
-    place = _placement(spec, screen, fit)
+    place = preview_place(spec, screen, fit)
     bar_h, ctl_h = round(status_bar_frac * sh), round(controls_frac * sh)
-    status = _status_bar(sw, bar_h) if bar_h else None
-    controls = _controls(sw, ctl_h) if ctl_h else None
+    status = status_bar_rgb(sw, bar_h) if bar_h else None
+    controls = controls_rgb(sw, ctl_h) if ctl_h else None
     ffmpeg = shutil.which("ffmpeg")
     if ffmpeg is None:
         raise InfrastructureError("ffmpeg is not on PATH; it is needed to write a phone recording")
@@ -186,7 +186,7 @@ def phone_recording(
             for k, index in enumerate(shown):
                 if index not in composed:
                     composed.clear()
-                    composed[index] = _compose(render_frame(spec, index), base, place)
+                    composed[index] = compose_preview(render_frame(spec, index), base, place)
                 frame = composed[index].copy() if (status is not None or controls is not None) else composed[index]
                 if status is not None:
                     frame[:bar_h] = status
