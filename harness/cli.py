@@ -255,6 +255,8 @@ def _analyze(args: argparse.Namespace) -> int:
             print(f"{key:16} {result[key]}")
         print(f"{'frame_time_ms':16} {result['frame_time_ms']}")
         print(f"{'freezes':16} {len(result['freezes'])}")
+        clip = result["clip"]
+        print(f"{'clip':16} version {clip['version']}, {clip['frames']} frames at {clip['fps']} fps")
     return EXIT_OK
 
 
