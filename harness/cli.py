@@ -204,9 +204,15 @@ def _clip(args: argparse.Namespace) -> int:
     import math
 
     from harness.capture.clip import ClipSpec, clip_info, write_video
+    from harness.capture.farmclip import write_farm_mp4
     from harness.metrics.indexcode import MAX_INDEX
 
-    width, height = _size(args.size)
+    default_size = "360x640" if args.orientation == "portrait" else "640x360"
+    width, height = _size(args.size or default_size)
+    if args.size and (height >= width) != (args.orientation == "portrait"):
+        rule = "height >= width" if args.orientation == "portrait" else "width > height"
+        raise ConfigError(f"{args.size} is not a {args.orientation} size; allowed with --orientation "
+                          f"{args.orientation}: {rule}", key_path="--size")
     spec = ClipSpec(width=width, height=height, fps=args.fps, frames=2)  # checks size and rate first
     frames = round(args.seconds * args.fps) if math.isfinite(args.seconds) else 0
     if not 2 <= frames <= MAX_INDEX:
@@ -215,14 +221,22 @@ def _clip(args: argparse.Namespace) -> int:
             f"({2 / args.fps:g}..{MAX_INDEX / args.fps:g} s at {args.fps} fps)",
             key_path="--seconds",
         )
+    if not args.max_mb > 0:
+        raise ConfigError(f"{args.max_mb} is not allowed; allowed a size in MB > 0", key_path="--max-mb")
     spec = dataclasses.replace(spec, frames=frames)
     out = Path(args.out)
     if not out.parent.is_dir():
         raise ConfigError(f"{out.parent}: no such folder; allowed: a file in an existing folder", key_path="--out")
-    write_video(spec, out)
+    if out.suffix.lower() == ".mp4":
+        written = write_farm_mp4(spec, out, limit_bytes=round(args.max_mb * 1e6))
+        rate = "CRF 18" if written.bitrate_kbps is None else f"{written.bitrate_kbps} kbit/s"
+        note = f" ({written.size_bytes / 1e6:.2f} MB, H.264 {rate}, limit {args.max_mb:g} MB)"
+    else:
+        write_video(spec, out)
+        note = ""
     info_path = out.with_name(out.name + ".json")
     info_path.write_text(json.dumps(clip_info(spec), indent=1), encoding="utf-8")
-    print(f"clip: {out}\nclip info: {info_path}")
+    print(f"clip: {out}{note}\nclip info: {info_path}")
     return EXIT_OK
 
 
@@ -247,6 +261,8 @@ def _analyze(args: argparse.Namespace) -> int:
             print(f"{key:16} {result[key]}")
         print(f"{'frame_time_ms':16} {result['frame_time_ms']}")
         print(f"{'freezes':16} {len(result['freezes'])}")
+        clip = result["clip"]
+        print(f"{'clip':16} version {clip['version']}, {clip['frames']} frames at {clip['fps']} fps")
     return EXIT_OK
 
 
@@ -394,7 +410,13 @@ def build_parser() -> argparse.ArgumentParser:
     clip.add_argument("--out", required=True, metavar="FILE", help="the clip to write: .y4m, .mp4, .mkv or .webm")
     clip.add_argument("--fps", type=int, default=30, help="frame rate")
     clip.add_argument("--seconds", type=float, default=10.0, help="length")
-    clip.add_argument("--size", default="360x640", metavar="WxH", help="frame size in pixels")
+    clip.add_argument("--size", default=None, metavar="WxH",
+                      help="default 360x640 (portrait) or 640x360 (landscape)")
+    clip.add_argument("--orientation", choices=("portrait", "landscape"), default="portrait",
+                      help="portrait (height >= width) or landscape; lays the clip out for that orientation")
+    clip.add_argument("--max-mb", type=float, default=15.0,
+                      help=".mp4 only: the file must fit this many MB (a farm's video-injection limit; "
+                      "BrowserStack: 15); exit 2 if the clip cannot")
 
     analyze = sub.add_parser("analyze", help="measure frame timing in a recording of the reference clip")
     analyze.add_argument("video", help="a recording of the reference clip (mp4, webm, mkv, y4m)")
