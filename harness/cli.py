@@ -124,6 +124,8 @@ def _pytest_args(args: argparse.Namespace) -> list[str]:
     for flag, values in (("--device", args.device), ("--candidate", args.candidate), ("--scenario", args.scenario)):
         for value in values or []:
             pytest_args += [flag, value]
+    if getattr(args, "quiet", False):
+        pytest_args += ["--progress", "off"]
     if args.run_dir:
         pytest_args += ["--run-dir", args.run_dir]
     if args.k:
@@ -238,7 +240,8 @@ def _matrix_options(run: argparse.ArgumentParser) -> None:
                      help="run every cell N times; comparisons pool the repeats (default 1)")
     run.add_argument("--known-issues", metavar="FILE",
                      help="vendor tickets already filed (default: known-issues.yaml when present; '' = none)")
-    run.add_argument("-v", "--verbose", action="store_true", help="one line per item as it runs")
+    run.add_argument("-v", "--verbose", action="store_true", help="pytest's own line per item as well")
+    run.add_argument("-q", "--quiet", action="store_true", help="no progress line per item: only the summary")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -45,6 +45,13 @@ KNOWN_CATEGORIES: Final[tuple[Category, ...]] = (
         description="An open vendor ticket in known-issues.yaml covers the failure (linked on the item).",
     ),
     Category(
+        name="Environment limited",
+        statuses=("skipped", "passed"),
+        message_pattern=r"\[environment\] ",
+        description="The machine, not the SDK, limited the frame rate: the pass-through page could not reach it on "
+                    "this profile, or the load average was above the cores (harness.hostcap; not an SDK failure).",
+    ),
+    Category(
         name="Performance regression",
         statuses=FAILED_STATUSES,
         message_pattern=r"adaptation defects on .*\b(?:" + "|".join(PERFORMANCE_DEFECTS) + r"): ",

@@ -13,10 +13,11 @@ from typing import Any
 import allure
 import pytest
 
-from harness.errors import AppCrashError
+from harness import hostcap
+from harness.errors import AppCrashError, SdkDefectError
 from harness.report.allure_meta import allure_item_labels, attach_file, attach_metrics
 from harness.report.results import CheckRecord, ItemRecord, Status, error_info, item_dir_name, utc_now_iso
-from harness.scenario.context import Outcome
+from harness.scenario.context import NullReporter, Outcome
 from harness.scenario.runner import ScenarioRunner
 
 
@@ -94,6 +95,7 @@ def _cell(run: Any, item: Any) -> dict[str, Any]:
 def run_item(run: Any, item: Any) -> None:
     device, candidate, scenario = item.device, item.candidate, item.scenario
     item_dir = run.run_dir / "items" / item_dir_name(item.name)
+    capacity = _capacity(run, device)
     started_at, started = utc_now_iso(), time.monotonic()
     _label_item(item)
     if scenario.description:
@@ -101,18 +103,33 @@ def run_item(run: Any, item: Any) -> None:
     outcome = Outcome()
     status: Status = "passed"
     error: dict[str, str] | None = None
+    environment: dict[str, Any] | None = None
     checks: list[CheckRecord] = []
     try:
         runner = ScenarioRunner(services=run.services(), device=device, candidate=candidate, scenario=scenario,
                                 item_dir=item_dir, reporter=AllureSteps())
         outcome = runner.outcome
-        runner.run()
+        try:
+            runner.run()
+        except SdkDefectError as exc:
+            if not str(exc).startswith(FINAL_DEFECTS_PREFIX):
+                raise  # stopped mid-scenario: not a finding the host capacity can explain
+        runner_defects = {d["defect"] for d in outcome.defects}  # found by the runner, before the expectations
         checks = judge(scenario, outcome.metrics)
         failed = [c for c in checks if c.verdict == "fail"]
         for c in failed:
             outcome.add_defect(expectation_defect(c.metric), value=c.value, unit=c.unit, threshold=c.threshold,
                                summary=f"{c.metric} = {'not measured' if c.value is None else f'{c.value:g}'} "
                                        f"(expected {c.threshold})")
+        verdict = hostcap.judge_cell(capacity, defects=[d["defect"] for d in outcome.defects],
+                                     content_fps=outcome.metrics.get("content_fps"), cell_load1=hostcap.load1(),
+                                     expected_fps=_expected_fps(scenario))
+        environment = _set_aside(outcome, verdict)
+        failed = [c for c in failed if expectation_defect(c.metric) not in verdict.environment]
+        sdk_defects = [d for d in outcome.defects if d["defect"] in runner_defects]
+        if sdk_defects:
+            raise SdkDefectError(f"{FINAL_DEFECTS_PREFIX} {runner.label}: "
+                                 + "; ".join(d["summary"] for d in sdk_defects))
         if failed:
             raise AssertionError("[expectation] " + "; ".join(
                 f"{c.metric} = {'not measured' if c.value is None else f'{c.value:g}'} (expected {c.threshold})"
@@ -130,11 +147,42 @@ def run_item(run: Any, item: Any) -> None:
             checks=checks + [CheckRecord(**c) for c in outcome.checks],
             error=error, started_at=started_at, duration_s=round(time.monotonic() - started, 3),
             attachments=[str(p.relative_to(run.run_dir)) for p in outcome.attachments if p.exists()],
-            defects=list(outcome.defects),
+            defects=list(outcome.defects), environment=environment,
         )
         _write_details(item_dir, outcome)
         run.writer.add(record)
         attach_metrics(outcome.metrics)
+    if environment is not None:
+        pytest.skip(str(environment["message"]))
+
+
+FINAL_DEFECTS_PREFIX = "[sdk] adaptation defects on"
+
+
+def _capacity(run: Any, device: Any) -> hostcap.HostCapacity | None:
+    """The host's capacity on this web profile, measured before the device's first item (None elsewhere)."""
+    def measure_now() -> hostcap.HostCapacity:
+        def make_runner(*, candidate: Any, scenario: Any, item_dir: Path) -> ScenarioRunner:
+            return ScenarioRunner(services=run.services(), device=device, candidate=candidate, scenario=scenario,
+                                  item_dir=item_dir, reporter=NullReporter())
+        return hostcap.measure(device, make_runner=make_runner, source_fps=float(run.clip_spec.fps),
+                               item_dir=run.run_dir / "host-capacity" / device.id)
+    return hostcap.book_for(run.run_dir).get(device, measure_now)
+
+
+def _expected_fps(scenario: Any) -> float | None:
+    threshold = scenario.expect.get("content_fps")
+    low = getattr(threshold, "min", None)
+    return float(low) if isinstance(low, int | float) else None
+
+
+def _set_aside(outcome: Outcome, verdict: hostcap.CellVerdict) -> dict[str, Any] | None:
+    """Moves the defects the machine explains out of the outcome's defects into the record's `environment`."""
+    if not verdict.limited:
+        return None
+    moved = [d for d in outcome.defects if d["defect"] in verdict.environment]
+    outcome.defects[:] = [d for d in outcome.defects if d["defect"] not in verdict.environment]
+    return {"message": verdict.message(), "defects": moved, "reasons": list(verdict.reasons), **verdict.evidence}
 
 
 def unsupported_reason(candidate: Any, device: Any) -> str:
