@@ -200,6 +200,7 @@ def _compare(args: argparse.Namespace) -> int:
         default_config,
         format_adaptation,
         format_upgrade,
+        is_confirmed_regression,
         load_compare_config,
         load_run_rows,
         write_html,
@@ -217,7 +218,7 @@ def _compare(args: argparse.Namespace) -> int:
     print(f"comparison: {out}")
     # As in the nightly gate: a regression is significant and over its threshold, or a newly failing cell; a
     # threshold-only difference (one value a side) is unconfirmed and does not fail the command.
-    confirmed = [c for _, c in upgrade.regressions if c.basis != "threshold_only"]
+    confirmed = [c for _, c in upgrade.regressions if is_confirmed_regression(c)]
     unconfirmed = len(upgrade.regressions) - len(confirmed)
     if unconfirmed:
         print(f"{unconfirmed} unconfirmed difference(s) over threshold with one value a side: repeat to decide")

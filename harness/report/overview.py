@@ -24,6 +24,7 @@ from harness.compare import (
     compare_vendors,
     default_config,
     html_page,
+    is_confirmed_regression,
     write_adaptation_png,
 )
 from harness.compare.render import UPGRADE_COLOURS
@@ -151,7 +152,7 @@ def gate_deltas(comparison: Mapping[str, Any]) -> list[tuple[str, float, bool]]:
                 continue
             label = f"{cell.get('device')} · {cell.get('scenario')} · {c.get('metric')}"
             # Only what fails the gate is red: a threshold-only difference is unconfirmed (docs/gate.md).
-            regression = c.get("verdict") == "regression" and c.get("basis") != "threshold_only"
+            regression = is_confirmed_regression(c)
             old = entries.get(label)
             entries[label] = (float(pct), regression) if old is None else (old[0], old[1] or regression)
     return [(label, pct, regression) for label, (pct, regression) in entries.items()]
