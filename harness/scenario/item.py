@@ -22,7 +22,15 @@ from harness.scenario.runner import ScenarioRunner
 
 
 class AllureSteps:
-    """StepReporter backed by Allure: each scenario step is an Allure step, files become attachments."""
+    """StepReporter backed by Allure: each scenario step is an Allure step, files become attachments.
+
+    Videos are not inlined into the single-file report: they stay beside it in the run folder and the item gets a
+    link to them (relative to allure-report/index.html). Of the key frames only the first is attached; all stay
+    in the item's folder."""
+
+    def __init__(self, run_dir: Path | None = None) -> None:
+        self.run_dir = run_dir
+        self.key_frames = 0
 
     @contextlib.contextmanager
     def step(self, title: str) -> Iterator[None]:
@@ -30,7 +38,20 @@ class AllureSteps:
             yield
 
     def attach(self, path: Path, name: str) -> None:
+        if path.suffix.lower() in LINKED_SUFFIXES and self.run_dir is not None:
+            with contextlib.suppress(ValueError):  # a file outside the run folder is attached as before
+                rel = path.resolve().relative_to(self.run_dir.resolve()).as_posix()
+                allure.dynamic.link(f"../{rel}", link_type="link", name=f"{name}: {rel}")
+                return
+        if name.startswith("key frame"):
+            self.key_frames += 1
+            if self.key_frames > MAX_KEY_FRAME_ATTACHMENTS:
+                return
         attach_file(path, name)
+
+
+LINKED_SUFFIXES = (".webm", ".mp4", ".mkv", ".mov")
+MAX_KEY_FRAME_ATTACHMENTS = 1
 
 
 # The defect class an unmet expectation points to, by the metric's name (first match wins).
@@ -107,7 +128,7 @@ def run_item(run: Any, item: Any) -> None:
     checks: list[CheckRecord] = []
     try:
         runner = ScenarioRunner(services=run.services(), device=device, candidate=candidate, scenario=scenario,
-                                item_dir=item_dir, reporter=AllureSteps())
+                                item_dir=item_dir, reporter=AllureSteps(run.run_dir))
         outcome = runner.outcome
         try:
             runner.run()
