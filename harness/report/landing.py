@@ -10,7 +10,6 @@ shows descriptions in a sandboxed frame)."""
 from __future__ import annotations
 
 import base64
-import html
 import re
 import statistics
 from collections.abc import Mapping, Sequence
@@ -21,9 +20,12 @@ from typing import Final
 import cv2
 import numpy as np
 
+from harness import pagekit
 from harness.compare import AdaptationMatrix
 from harness.compare.render import ADAPTATION_COLOURS
 from harness.hostcap import HostCapacity
+from harness.pagekit import escape
+from harness.pagekit import page as standalone_page
 from harness.report.results import ItemRecord
 from harness.report.summary import status_word
 
@@ -31,20 +33,13 @@ VERDICT_COLOURS: Final = {"PASS": "#b7e1b9", "ENV": "#cfe3ff", "FAIL": "#f19a9a"
                           "SKIP": "#e4e4e4"}
 EVIDENCE_WIDTH_PX: Final = 420
 MAX_EVIDENCE_ITEMS: Final = 12
-STYLE: Final = (
-    "body{font:13px/1.35 system-ui,sans-serif;margin:12px;color:#222}"
-    "table{border-collapse:collapse;margin:6px 0 14px;max-width:100%}th,td{border:1px solid #bbb;"
-    "padding:3px 6px;text-align:left;vertical-align:top;white-space:normal!important;overflow-wrap:anywhere}"
-    "th{background:#f2f2f2}td.cell{min-width:92px;white-space:nowrap!important}"
-    ".num{font-weight:600}.small{font-size:11px;color:#444}h2{font-size:15px;margin:14px 0 4px}"
-    "h1{font-size:17px;margin:0 0 6px}.ev{display:inline-block;margin:0 10px 10px 0;vertical-align:top;"
-    "max-width:440px}.ev img{max-width:420px;max-height:240px;border:1px solid #bbb}"
-    ".ev svg{max-width:440px;height:auto}"
-)
+# The harness's one stylesheet, plus what Allure's description frame needs: its own table rules keep text on one
+# line, so reasons would run off the page.
+STYLE: Final = (pagekit.STYLE + "body{font-size:13px;margin:12px}td,th{white-space:normal!important}"
+                "td.cell{white-space:nowrap!important}.num{font-weight:600}h1{font-size:17px}h2{font-size:15px}")
 
 
-def e(text: object) -> str:
-    return html.escape(str(text), quote=True)
+e = escape
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -231,5 +226,4 @@ def landing_html(records: Sequence[ItemRecord], *, run_id: str, capacities: Sequ
 
 def landing_page(fragment: str, *, title: str) -> str:
     """The fragment as a standalone page (run_dir/overview.html)."""
-    return (f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>{e(title)}</title></head>'
-            f"<body>\n{fragment}\n</body></html>\n")
+    return standalone_page(title, fragment)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
-import html
 import logging
 import math
 import uuid
@@ -33,6 +32,7 @@ from harness.compare.rows import FRAME_TIME_SAMPLES, read_details, row_from_reco
 from harness.errors import AnalysisError, ConfigError, HarnessError
 from harness.hostcap import HostCapacity, load_capacities
 from harness.known_issues import KnownIssues
+from harness.pagekit import STYLE, escape
 from harness.report.charts import deltas_svg, frame_time_svg, startup_distribution_svg
 from harness.report.known import known_issues_html, match_known, match_results, write_result
 from harness.report.landing import Evidence, evidence_file, landing_html, landing_page, thumbnail_jpeg
@@ -164,8 +164,7 @@ def gate_deltas(comparison: Mapping[str, Any]) -> list[tuple[str, float, bool]]:
     return [(label, pct, regression) for label, (pct, regression) in entries.items()]
 
 
-def _e(text: object) -> str:
-    return html.escape(str(text), quote=True)
+_e = escape
 
 
 def gate_html(gate: Mapping[str, Any], svgs: Mapping[str, str]) -> str:
@@ -209,8 +208,7 @@ def gate_html(gate: Mapping[str, Any], svgs: Mapping[str, str]) -> str:
                     f"<td>{_e(pct_text)}</td><td>{_e(p_text)}</td><td style=\"background:{colour}\" "
                     f"title=\"{_e(c.get('message', ''))}\">{_e(c.get('verdict'))}</td></tr>")
         out.append("</table>")
-    css = ("body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222}table{border-collapse:collapse}"
-           "th,td{border:1px solid #bbb;padding:3px 7px;text-align:left}th{background:#f2f2f2}")
+    css = STYLE
     return ('<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>Gate</title>'
             f"<style>{css}</style></head><body>\n" + "\n".join(out) + "\n</body></html>\n")
 
