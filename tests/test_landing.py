@@ -52,3 +52,13 @@ def test_page_has_counts_matrix_known_marks_capacity_and_evidence() -> None:
     assert "<svg></svg>" in page
     decoded = cv2.imdecode(np.frombuffer(jpeg or b"", dtype=np.uint8), cv2.IMREAD_COLOR)
     assert decoded.shape == (320, 180, 3)  # scaled down, aspect kept
+
+
+def test_heatmap_reason_is_shortened_to_what_the_cell_needs() -> None:
+    from harness.compare.heatmap import short_reason
+
+    reason = ("beauty-70: failed: sdk: SdkDefectError: [sdk] adaptation defects on pixel7 / glfx@1.0: "
+              "frame_drops: 8.417 fps (limit >= 22.5 fps)")
+    assert short_reason(reason) == "beauty-70: frame_drops: 8.417 fps (limit >= 22.5 fps)"
+    degraded = "filter-warm: app_cost_ms 4.2 vs reference median 1.68 (+2.52, +150.0 %), beyond +10%"
+    assert short_reason(degraded) == degraded
