@@ -225,9 +225,11 @@ def test_host_capacity_measured_per_web_device(matrix_run: tuple[subprocess.Comp
     for capacity in capacities.values():
         assert capacity["error"] is None, capacity
         assert 5 < capacity["content_fps"] <= 31, capacity  # the camera's 30 fps, or what the host delivers
-        assert capacity["frame_time_p50_ms"] > 0 and capacity["cores"] >= 1
+        assert capacity["frame_time_p50_ms"] > 0
+        assert capacity["cores"] >= 1
     for r in _records(run_dir):
         if r.get("environment"):
-            assert r["status"] == "passed" and r["environment"]["capacity"]["device"] == r["device"], r
+            assert r["status"] == "passed", r
+            assert r["environment"]["capacity"]["device"] == r["device"], r
             assert "[environment]" in r["environment"]["message"]
             assert f"ENV    {r['name']}" in proc.stdout
