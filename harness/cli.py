@@ -183,6 +183,8 @@ def _pytest_args(args: argparse.Namespace) -> list[str]:
     for flag, values in (("--device", args.device), ("--candidate", args.candidate), ("--scenario", args.scenario)):
         for value in values or []:
             pytest_args += [flag, value]
+    if getattr(args, "quiet", False):
+        pytest_args += ["--progress", "off"]
     if args.run_dir:
         pytest_args += ["--run-dir", args.run_dir]
     if args.k:
@@ -273,6 +275,7 @@ def _compare(args: argparse.Namespace) -> int:
         default_config,
         format_adaptation,
         format_upgrade,
+        is_confirmed_regression,
         load_compare_config,
         load_run_rows,
         write_html,
@@ -292,7 +295,7 @@ def _compare(args: argparse.Namespace) -> int:
     print(f"comparison: {out}", file=text)
     # As in the nightly gate: a regression is significant and over its threshold, or a newly failing cell; a
     # threshold-only difference (one value a side) is unconfirmed and does not fail the command.
-    confirmed = [c for _, c in upgrade.regressions if c.basis != "threshold_only"]
+    confirmed = [c for _, c in upgrade.regressions if is_confirmed_regression(c)]
     unconfirmed = len(upgrade.regressions) - len(confirmed)
     if unconfirmed:
         print(f"{unconfirmed} unconfirmed difference(s) over threshold with one value a side: repeat to decide",
@@ -322,7 +325,8 @@ def _matrix_options(run: argparse.ArgumentParser) -> None:
                      help="run every cell N times; comparisons pool the repeats (default 1)")
     run.add_argument("--known-issues", metavar="FILE",
                      help="vendor tickets already filed (default: known-issues.yaml when present; '' = none)")
-    run.add_argument("-v", "--verbose", action="store_true", help="one line per item as it runs")
+    run.add_argument("-v", "--verbose", action="store_true", help="pytest's own line per item as well")
+    run.add_argument("-q", "--quiet", action="store_true", help="no progress line per item: only the summary")
     run.add_argument("--json", action="store_true",
                      help="print the results records as a JSON array on stdout at the end (the report on stderr)")
 

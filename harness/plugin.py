@@ -61,6 +61,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--gate-config", metavar="FILE", default=None,
                     help="gate: YAML with a compare: section (thresholds, alpha; docs/compare.md)")
     group.addoption("--gate-junit", metavar="FILE", default=None, help="gate: write JUnit XML here")
+    group.addoption("--progress", choices=("line", "off"), default="line",
+                    help="line: one line per finished item (elapsed, ETA, key numbers, failures so far); off: only "
+                    "the end-of-run summary")
 
 
 def _scenario_dir(config: pytest.Config) -> Path:
@@ -119,6 +122,9 @@ def pytest_configure(config: pytest.Config) -> None:
     run.known_issues = known
     run.gate_request = gate
     config.stash[RUN_KEY] = run
+    from harness.progress import install as install_progress
+
+    install_progress(config, lambda: run.writer.records, lines=config.getoption("progress") != "off")
     if not getattr(config.option, "allure_report_dir", None):
         config.option.allure_report_dir = str(run.results_dir)
         config.option.clean_alluredir = False
@@ -257,7 +263,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 
     terminalreporter = _MaskedLines(terminalreporter)
     terminalreporter.write_sep("=", "SDK matrix")
-    terminalreporter.write_line(format_summary(run.writer.records))
+    terminalreporter.write_line(format_summary(run.writer.records, known=dict(run.known_matches)))
     terminalreporter.write_line(f"results: {run.run_dir / 'results.json'}")
     if run.store_location:
         terminalreporter.write_line(f"store:   {run.store_location}")
