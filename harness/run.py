@@ -19,7 +19,7 @@ from harness.capture.clip import ClipSpec, ensure_clip
 from harness.devices.appium_server import AppiumServer, free_port
 from harness.devices.capabilities import CHROMEDRIVER_BINARY, CHROMIUM_BINARY
 from harness.errors import InfrastructureError
-from harness.paths import apps_dir, cache_dir, project_root
+from harness.paths import apps_dir, cache_dir, project_root, vendor_sdk_dir
 from harness.report.results import ResultsWriter
 from harness.scenario.runner import RunServices
 
@@ -111,7 +111,7 @@ class Run:
     def app_base_url(self) -> str:
         with self._lock:
             if self.app_server is None:
-                self.app_server = AppServer(apps_dir()).start()
+                self.app_server = AppServer(apps_dir(), mounts={"vendor": vendor_sdk_dir()}).start()
             return self.app_server.base_url
 
     def clip_path(self) -> Path:

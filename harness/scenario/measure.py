@@ -144,18 +144,22 @@ def key_frame_checks(runner: ScenarioRunner, key_frames: Sequence[tuple[float, n
             bins=response.RESPONSE_BINS))
         base = source
         lut_spec = runner.candidate.filters.get(state.filter) if state.filter != "none" else None
-        if lut_spec is not None:
-            base = apply_lut(source, _lut(Path(lut_spec.lut)))
+        lut_path = lut_spec.lut if lut_spec is not None else None
+        if lut_path is not None:
+            base = apply_lut(source, _lut(Path(lut_path)))
         plain_filter = state.beauty == 0 and state.effect == "none"
+        # Without a reference LUT the filter's colours are not known: it is judged as applied (filter_applied),
+        # consistent across devices (colour_response) and stable over key frames, not by colour findings.
+        colour_known = state.filter == "none" or lut_path is not None
         for finding in adaptation.classify_frame(
-            frame, source=source, expected=base if (lut_spec is not None and plain_filter) else None,
-            decoded=found, effect_expected=state.filter != "none" and plain_filter,
+            frame, source=source, expected=base if (lut_path is not None and plain_filter) else None,
+            decoded=found, effect_expected=state.filter != "none" and plain_filter and lut_path is not None,
         ):
-            if plain_filter or finding.defect not in COLOUR_ONLY:
+            if (plain_filter and colour_known) or finding.defect not in COLOUR_ONLY:
                 findings.setdefault(finding.defect, []).append(finding)
         if state.filter != "none" and state.beauty == 0 and state.effect == "none":
             judge.add("filter_applied_delta_e", visual.filter_applied(output, source, region=region))
-            if lut_spec is not None:
+            if lut_path is not None:
                 judge.add("filter_delta_e", visual.filter_fidelity(output, base, region=region))
         if state.beauty > 0 and state.effect == "none":
             box = face_box(spec, found.index)
@@ -240,7 +244,10 @@ def fetch_and_measure_recording(runner: ScenarioRunner) -> None:
     element = session.find("recording_result", timeout_s=10.0, visible=False)
     src = ""
     for _ in range(50):
-        src = str(session.script("return arguments[0].currentSrc || arguments[0].src || '';", element))
+        # A media element's src, or a download link's href (<a href="blob:..." download> or a file URL).
+        src = str(session.script(
+            "const e = arguments[0]; return e.currentSrc || e.src || e.getAttribute('href') && e.href || '';",
+            element))
         if src:
             break
         time.sleep(0.1)

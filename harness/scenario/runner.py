@@ -254,8 +254,9 @@ class ScenarioRunner:
 
     def _select_filter(self, step: Any) -> None:
         session = self._session()
-        self._open_panel_for("select_filter", "select_filter", name=step.arg)
-        self._timed_change("filter", step.arg != "none", lambda: session.tap("select_filter", name=step.arg))
+        name = self.candidate.app_name("filter", str(step.arg))
+        self._open_panel_for("select_filter", "select_filter", name=name)
+        self._timed_change("filter", step.arg != "none", lambda: session.tap("select_filter", name=name))
         self.state.filter = str(step.arg)
 
     def _set_beauty(self, step: Any) -> None:
@@ -266,8 +267,9 @@ class ScenarioRunner:
 
     def _apply_effect(self, step: Any) -> None:
         session = self._session()
-        self._open_panel_for("apply_effect", "apply_effect", name=step.arg)
-        self._timed_change("effect", step.arg != "none", lambda: session.tap("apply_effect", name=step.arg))
+        name = self.candidate.app_name("effect", str(step.arg))
+        self._open_panel_for("apply_effect", "apply_effect", name=name)
+        self._timed_change("effect", step.arg != "none", lambda: session.tap("apply_effect", name=name))
         self.state.effect = str(step.arg)
 
     def _timed_change(self, kind: str, visible: bool, act: Callable[[], None]) -> None:
