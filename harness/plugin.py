@@ -15,12 +15,15 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from harness.config import load_config, load_scenarios, validate_matrix
-from harness.errors import ConfigError, HarnessError
+from harness.errors import ConfigError, HarnessError, ServiceUnavailableError
 from harness.known_issues import resolve_known_issues
 from harness.paths import project_root
 from harness.run import Run, new_run_id
+from harness.secrets import mask_secrets, register_environment
 
 if TYPE_CHECKING:
+    from harness.config.devices import Candidate, Device
+    from harness.config.scenarios import Scenario
     from harness.gate import GateRequest
 
 RUN_KEY = pytest.StashKey[Run]()
@@ -78,6 +81,7 @@ def _wants_run(config: pytest.Config) -> bool:
 def pytest_configure(config: pytest.Config) -> None:
     if not _wants_run(config):
         return
+    register_environment()
     devices_file = Path(config.getoption("devices") or (config.rootpath / "devices.yaml")).resolve()
     try:
         matrix = load_config(devices_file)
@@ -91,6 +95,10 @@ def pytest_configure(config: pytest.Config) -> None:
     run_dir = Path(config.getoption("run_dir") or (project_root() / "reports" / run_id)).resolve()
     if config.getoption("repeat") < 1:
         raise pytest.UsageError(f"--repeat: {config.getoption('repeat')} is not allowed; allowed: 1 or more")
+    if config.getoption("collectonly"):  # lists the items, writes nothing: no run folder, store or report
+        config.stash[RUN_KEY] = Run(run_id=run_id, run_dir=run_dir, config=matrix, scenarios=scenarios,
+                                    devices=devices, candidates=candidates, write_files=False)
+        return
     try:
         known = resolve_known_issues(config.getoption("known_issues"), root=project_root())
         gate = _gate_request(config, run_dir, devices=devices, candidates=candidates, scenarios=scenarios)
@@ -169,14 +177,15 @@ class ScenarioFile(pytest.File):
                         )
 
 
-def _runs_on(candidate: Any, device: Any) -> bool:
+def _runs_on(candidate: Candidate, device: Device) -> bool:
     return getattr(candidate.app, device.platform, None) is not None
 
 
 class ScenarioItem(pytest.Item):
     """One cell of the matrix: a scenario on one device with one candidate SDK."""
 
-    def __init__(self, *, scenario: Any, device: Any, candidate: Any, repeat: int = 1, **kwargs: Any) -> None:
+    def __init__(self, *, scenario: Scenario, device: Device, candidate: Candidate, repeat: int = 1,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.repeat = repeat
         self.scenario = scenario
@@ -194,33 +203,51 @@ class ScenarioItem(pytest.Item):
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, HarnessError | AssertionError):
-            return f"{type(excinfo.value).__name__}: {excinfo.value}"
-        return str(super().repr_failure(excinfo))
+            return mask_secrets(f"{type(excinfo.value).__name__}: {excinfo.value}")
+        return mask_secrets(str(super().repr_failure(excinfo)))
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         return self.path, None, self.name
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A service every item needs cannot start (Appium, Chromium): stop the run here with that one message; the
+    items already finished and the report are kept."""
+    report = yield
+    if call.excinfo is not None and isinstance(call.excinfo.value, ServiceUnavailableError):
+        item.session.shouldstop = str(call.excinfo.value)
+    return report
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run = session.config.stash.get(RUN_KEY, None)
-    if run is None:
+    if run is None or not run.write_files:
         return
     run.stop()
-    if exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR):
+    stopped = session.shouldstop if isinstance(session.shouldstop, str) else None
+    if stopped:
+        run.run_failed = f"the run stopped: {stopped}"
+    elif exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR):
         run.run_failed = f"pytest stopped with exit status {int(exitstatus)} ({pytest.ExitCode(exitstatus).name})"
     from harness.report.finish import finish_run
 
     run.report_path = finish_run(run, report_name=session.config.getoption("report_name"),
                                  store_url=session.config.getoption("store"),
                                  report=not session.config.getoption("no_report"))
+    from harness.exitcodes import run_exit_code
+
+    # The harness's exit codes for plain pytest runs too: 0 passed, 1 failed, 3 infrastructure (docs: README).
+    session.exitstatus = run_exit_code(int(exitstatus), run.writer.records, stopped=stopped)
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     run = config.stash.get(RUN_KEY, None)
-    if run is None:
+    if run is None or not run.write_files:
         return
     from harness.report.summary import format_summary
 
+    terminalreporter = _MaskedLines(terminalreporter)
     terminalreporter.write_sep("=", "SDK matrix")
     terminalreporter.write_line(format_summary(run.writer.records))
     terminalreporter.write_line(f"results: {run.run_dir / 'results.json'}")
@@ -242,3 +269,16 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     elif getattr(run, "report_error", None):
         terminalreporter.write_line(f"report not generated: {run.report_error}")
 
+
+
+class _MaskedLines:
+    """The terminal reporter with every line of the matrix summary masked (harness.secrets)."""
+
+    def __init__(self, reporter: Any) -> None:
+        self._reporter = reporter
+
+    def write_sep(self, sep: str, title: str) -> None:
+        self._reporter.write_sep(sep, mask_secrets(title))
+
+    def write_line(self, line: str) -> None:
+        self._reporter.write_line(mask_secrets(str(line)))

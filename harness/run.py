@@ -16,19 +16,27 @@ from typing import Any
 
 from harness.appserver import AppServer
 from harness.capture.clip import ClipSpec, ensure_clip
-from harness.devices.appium_server import AppiumServer, free_port
+from harness.config.devices import Candidate, Device
+from harness.config.scenarios import Scenario
+from harness.devices.appium_server import AppiumServer
 from harness.devices.capabilities import CHROMEDRIVER_BINARY, CHROMIUM_BINARY
+<<<<<<< HEAD
 from harness.errors import InfrastructureError
 from harness.paths import apps_dir, cache_dir, project_root, vendor_sdk_dir
+=======
+from harness.errors import InfrastructureError, ServiceUnavailableError
+from harness.paths import apps_dir, cache_dir, project_root
+from harness.platforms.base import PlatformServices
+from harness.platforms.ports import PortAllocator
+>>>>>>> main
 from harness.report.results import ResultsWriter
-from harness.scenario.runner import RunServices
 
 
 def check_local_browser() -> None:
     """Chromium and its driver must be there before a local web session is asked for."""
     for binary in (Path(CHROMIUM_BINARY), Path(CHROMEDRIVER_BINARY)):
         if not binary.exists():
-            raise InfrastructureError(f"[infrastructure] {binary} not found: local web devices need Debian's "
+            raise ServiceUnavailableError(f"[infrastructure] {binary} not found: local web devices need Debian's "
                                       "chromium and chromium-driver; run `make setup`")
 
 
@@ -44,16 +52,18 @@ class Run:
     run_id: str
     run_dir: Path
     config: Any
-    scenarios: list[Any]
-    devices: Sequence[Any]
-    candidates: Sequence[Any]
+    scenarios: list[Scenario]
+    devices: Sequence[Device]
+    candidates: Sequence[Candidate]
     clip_spec: ClipSpec = field(default_factory=ClipSpec)
+    write_files: bool = True  # False for a collect-only session: no run folder, no results
     writer: ResultsWriter = field(init=False)
     appium: AppiumServer | None = field(default=None, init=False)
     app_server: AppServer | None = field(default=None, init=False)
     _appium_error: InfrastructureError | None = field(default=None, init=False)
     _clip_path: Path | None = field(default=None, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    ports: PortAllocator = field(default_factory=PortAllocator, init=False)
     appium_version: str = field(default="", init=False)
     report_path: Path | None = field(default=None, init=False)
     report_error: str | None = field(default=None, init=False)
@@ -68,6 +78,8 @@ class Run:
     report_notes: list[str] = field(default_factory=list, init=False)  # parts of the report left out, and why
 
     def __post_init__(self) -> None:
+        if not self.write_files:
+            return
         for sub in ("allure-results", "logs", "items"):
             (self.run_dir / sub).mkdir(parents=True, exist_ok=True)
         self.writer = ResultsWriter(self.run_dir)
@@ -100,7 +112,7 @@ class Run:
                     raise
             return self.appium.url
 
-    def server_url_for(self, device: Any) -> str:
+    def server_url_for(self, device: Device) -> str:
         connection = str(device.connection)
         if connection == "local":
             if device.platform == "web":
@@ -120,13 +132,13 @@ class Run:
                 self._clip_path = ensure_clip(self.clip_spec, cache_dir() / "clips")
             return self._clip_path
 
-    def services(self) -> RunServices:
-        return RunServices(
+    def services(self) -> PlatformServices:
+        return PlatformServices(
             server_url_for=self.server_url_for,
             app_base_url=self.app_base_url(),
             clip_spec=self.clip_spec,
             clip_path=self.clip_path(),
-            free_port=free_port,
+            ports=self.ports,
             project_root=project_root(),
         )
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the harness needs, pinned and idempotently: Debian packages (Chromium, chromedriver, ffmpeg,
 # PostgreSQL for teams that share a results store and for the store's tests),
-# Appium 3 + its Chromium driver + Allure 3 from npm into .tools/ (git-ignored), pinned third-party web SDKs
-# for the demo apps into .tools/sdk/, and a Python venv in .venv/.
+# Appium 3 + its Chromium, UiAutomator2 and fake drivers + Allure 3 from npm into .tools/ (git-ignored), and a Python venv in .venv/.
+# Pinned third-party web SDKs for the demo apps go into .tools/sdk/.
 # A second run checks each part in well under a second and installs nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +10,8 @@ ROOT=$PWD
 
 APPIUM_VERSION=3.8.0
 CHROMIUM_DRIVER_VERSION=3.1.1
+UIAUTOMATOR2_DRIVER_VERSION=8.7.0
+FAKE_DRIVER_VERSION=6.2.4
 ALLURE_VERSION=3.18.0
 PYTHON=${PYTHON:-python3}
 
@@ -47,6 +49,19 @@ if [ "$(pkg_version "$APPIUM_HOME/node_modules/appium-chromium-driver")" != "$CH
   fi
   .tools/node_modules/.bin/appium driver install --source=npm "appium-chromium-driver@$CHROMIUM_DRIVER_VERSION"
 fi
+
+# Android phones (UiAutomator2) and Appium's fake driver (the native command path tested without a phone).
+install_driver() {  # npm package, version, driver name
+  if [ "$(pkg_version "$APPIUM_HOME/node_modules/$1")" != "$2" ]; then
+    log "installing $1@$2 into $APPIUM_HOME"
+    if [ -d "$APPIUM_HOME/node_modules/$1" ]; then
+      .tools/node_modules/.bin/appium driver uninstall "$3" >/dev/null 2>&1 || true
+    fi
+    .tools/node_modules/.bin/appium driver install --source=npm "$1@$2"
+  fi
+}
+install_driver appium-uiautomator2-driver "$UIAUTOMATOR2_DRIVER_VERSION" uiautomator2
+install_driver @appium/fake-driver "$FAKE_DRIVER_VERSION" fake
 
 # --- npm: pinned third-party web SDKs for the demo apps in apps/mediapipe ----------------------
 # Each into its own folder .tools/sdk/<name>-<version>/ (served by the harness's app server at /vendor/); the

@@ -156,7 +156,7 @@ BAD_INPUT: list[tuple[str, Callable[[dict[str, Any]], object], str, str]] = [
         lambda d: d["devices"][0].update(foo=1),
         "devices[0].foo",
         "unknown key 'foo'; allowed: id, name, platform, connection, refresh_hz, tags, capabilities, "
-        "emulation, native",
+        "emulation, native, capture",
     ),
     (
         "unknown top-level key",
@@ -237,7 +237,47 @@ BAD_INPUT: list[tuple[str, Callable[[dict[str, Any]], object], str, str]] = [
         "ios key on an android device",
         lambda d: d["devices"][0].update(platform="android", emulation=None, native={"wda_local_port": 8100}),
         "devices[0].native.wda_local_port",
-        "wda_local_port is an ios key, this device is android; allowed: udid, os_version, system_port",
+        "wda_local_port is an ios key, this device is android; allowed: udid, os_version, mjpeg_server_port, "
+        "system_port, chromedriver_port",
+    ),
+    (
+        "android key on an ios device",
+        lambda d: d["devices"][0].update(platform="ios", emulation=None, native={"chromedriver_port": 9520}),
+        "devices[0].native.chromedriver_port",
+        "chromedriver_port is an android key, this device is ios; allowed: udid, os_version, mjpeg_server_port, "
+        "wda_local_port, derived_data_path",
+    ),
+    (
+        "ios derived data on an android device",
+        lambda d: d["devices"][0].update(platform="android", emulation=None, native={"derived_data_path": "/x"}),
+        "devices[0].native.derived_data_path",
+        "derived_data_path is an ios key, this device is android; allowed: udid, os_version, mjpeg_server_port, "
+        "system_port, chromedriver_port",
+    ),
+    (
+        "mjpeg port out of range",
+        lambda d: d["devices"][0].update(platform="android", emulation=None, native={"mjpeg_server_port": 80}),
+        "devices[0].native.mjpeg_server_port",
+        "80 is too small; allowed: an integer from 1024 to 65535",
+    ),
+    (
+        "replay capture without a file",
+        lambda d: d["devices"][0].update(platform="android", emulation=None, capture={"source": "replay"}),
+        "devices[0].capture.file",
+        "source replay needs a file; allowed: file: <video of a phone screen showing the clip>",
+    ),
+    (
+        "unknown capture source",
+        lambda d: d["devices"][0].update(platform="android", emulation=None, capture={"source": "hdmi"}),
+        "devices[0].capture.source",
+        "'hdmi' is not allowed; allowed: screen or replay",
+    ),
+    (
+        "capture on a web device",
+        lambda d: d["devices"][0].update(capture={"source": "screen"}),
+        "devices[0].capture",
+        "capture is only for android and ios devices, this one is web; allowed: no capture key (web frames come "
+        "from the in-page probe)",
     ),
     (
         "tag of the wrong type",
@@ -349,7 +389,7 @@ def test_missing_lut_file(devices_file: Path) -> None:
 def test_bad_connection_masks_the_secret(devices_file: Path) -> None:
     url = "ftp://alice:s3cr3t-key@hub.example.com/wd/hub"
     message = (
-        f"{devices_file}: devices[0].connection: 'ftp://alice:***@hub.example.com/wd/hub' is not allowed; "
+        f"{devices_file}: devices[0].connection: 'ftp://***@hub.example.com/wd/hub' is not allowed; "
         "allowed: "
         "local, or the http(s) URL of an Appium server or Selenium Grid, e.g. http://127.0.0.1:4723"
     )
@@ -361,7 +401,7 @@ def test_bad_connection_masks_the_secret(devices_file: Path) -> None:
 def test_bad_port_in_connection_masks_the_secret(devices_file: Path) -> None:
     url = "https://alice:s3cr3t-key@hub.example.com:99999/wd/hub"
     with pytest.raises(
-        ConfigError, match=re.escape("'https://alice:***@hub.example.com:99999/wd/hub'")
+        ConfigError, match=re.escape("'https://***@hub.example.com:99999/wd/hub'")
     ) as info:
         load_changed(devices_file, lambda d: d["devices"][0].update(connection=url))
     assert "s3cr3t" not in str(info.value)
@@ -372,15 +412,15 @@ def test_remote_connection_is_kept_but_never_shown(devices_file: Path) -> None:
     device = load_changed(devices_file, lambda d: d["devices"][0].update(connection=url)).devices[0]
     assert device.connection == url
     assert not device.is_local
-    assert device.connection_masked == "https://alice:***@hub.example.com/wd/hub"
+    assert device.connection_masked == "https://***@hub.example.com/wd/hub"
     assert "s3cr3t" not in repr(device)
 
 
 @pytest.mark.parametrize(
     ("text", "masked"),
     [
-        ("https://u:k@h/wd/hub", "https://u:***@h/wd/hub"),
-        ("see http://onlykey@host:4444 and https://a:b@c", "see http://***@host:4444 and https://a:***@c"),
+        ("https://u:k@h/wd/hub", "https://***@h/wd/hub"),
+        ("see http://onlykey@host:4444 and https://a:b@c", "see http://***@host:4444 and https://***@c"),
         ("http://127.0.0.1:4723", "http://127.0.0.1:4723"),
     ],
 )

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import cv2
@@ -44,7 +43,7 @@ from harness.metrics.response import (
 )
 from harness.metrics.sticker import default_search_region
 from harness.report.results import ItemRecord, ResultsWriter
-from harness.scenario.context import AppState, NullReporter, Outcome
+from harness.scenario.context import AppState, ItemContext, NullReporter, Outcome
 
 SPEC = ClipSpec()
 ROOT = Path(__file__).resolve().parents[1]
@@ -421,17 +420,14 @@ def test_rows_read_the_response_from_details_and_mappings(tmp_path: Path, refere
 
 def test_key_frame_checks_store_the_merged_response(tmp_path: Path) -> None:
     """key_frame_checks on three lossless warm key frames: details gain the response of exactly those frames
-    (a stand-in runner holds only configuration and the outcome; every measurement is the real one)."""
+    (the item context holds only configuration and the outcome; every measurement is the real one)."""
     from harness.scenario.measure import key_frame_checks
 
     frames = (86, 109, 131)
-    runner = SimpleNamespace(
-        services=SimpleNamespace(clip_spec=SPEC), state=AppState(filter="warm"), outcome=Outcome(),
-        candidate=SimpleNamespace(filters={"warm": SimpleNamespace(lut=str(WARM))}), item_dir=tmp_path,
-        reporter=NullReporter(),
-    )
+    runner = ItemContext(spec=SPEC, state=AppState(filter="warm"), filter_luts={"warm": Path(WARM)},
+                         item_dir=tmp_path, outcome=Outcome(), reporter=NullReporter(), label="d / c")
     key_frames = [(float(n), warm(render_frame(SPEC, i))) for n, i in enumerate(frames)]
-    key_frame_checks(runner, key_frames)  # type: ignore[arg-type]
+    key_frame_checks(runner, key_frames)
     assert runner.outcome.details["key_frame_indices"] == list(frames)
     stored = ColourResponse.from_dict(runner.outcome.details["colour_response"], source="details")
     expected = response_of(frames, warm)

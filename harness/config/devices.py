@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from harness.config.errors_fmt import Allowed, fail, mask_credentials, show
+from harness.secrets import register_url_credentials
 
 Platform = Literal["android", "ios", "web"]
 PLATFORMS: tuple[Platform, ...] = ("android", "ios", "web")
@@ -146,10 +147,46 @@ class NativeOptions(_Model):
     udid: Text | None = None
     os_version: Annotated[str | None, Allowed('a quoted OS version such as "14" or "17.4"')] = None
     system_port: Port | None = None  # android (UiAutomator2)
+    chromedriver_port: Port | None = None  # android (webviews)
     wda_local_port: Port | None = None  # ios (XCUITest WebDriverAgent)
+    derived_data_path: Text | None = None  # ios (WebDriverAgent build folder, one per device)
+    mjpeg_server_port: Port | None = None  # android and ios (the driver's MJPEG screen stream)
 
 
-_NATIVE_ONLY: dict[str, Platform] = {"system_port": "android", "wda_local_port": "ios"}
+_NATIVE_ONLY: dict[str, Platform] = {"system_port": "android", "chromedriver_port": "android",
+                                     "wda_local_port": "ios", "derived_data_path": "ios"}
+
+
+class CaptureSource(_Model):
+    """Where a phone's frames come from: its screen recording (default), or, for testing the harness without a
+    phone, a replayed video file of a phone screen showing the reference clip."""
+
+    source: Annotated[Literal["screen", "replay"], Allowed("screen or replay")] = "screen"
+    file: Annotated[Path | None, Allowed("the path of a video file (replay only), relative to the devices file's "
+                                         "folder")] = None
+
+    @field_validator("file", mode="before")
+    @classmethod
+    def _resolve_file(cls, value: Any, info: ValidationInfo) -> Path | None:
+        if value is None or isinstance(value, Path):
+            return value
+        allowed = "the path of an existing video file, relative to the devices file's folder"
+        if not isinstance(value, str) or not value:
+            raise fail(f"expected a path, got {show(value)}", allowed)
+        base_dir = (info.context or {}).get("base_dir")
+        path = Path(value) if base_dir is None else Path(base_dir) / value
+        if base_dir is not None and not path.is_file():
+            raise fail(f"file {show(value)} does not exist (looked in {base_dir})", allowed)
+        return path
+
+    @model_validator(mode="after")
+    def _replay_file(self) -> CaptureSource:
+        if self.source == "replay" and self.file is None:
+            raise fail("source replay needs a file", "file: <video of a phone screen showing the clip>",
+                       key="file")
+        if self.source == "screen" and self.file is not None:
+            raise fail("file is only for source replay", "no file key with source screen", key="file")
+        return self
 
 
 class DeviceTags(_Model):
@@ -181,6 +218,7 @@ def _check_connection(text: str) -> str:
     allowed = "local, or the http(s) URL of an Appium server or Selenium Grid, e.g. http://127.0.0.1:4723"
     if text == "local":
         return text
+    register_url_credentials(text)  # masked from now on, Basic-header form included
     try:
         parts = urlsplit(text)
         port_ok = parts.port is None or parts.port > 0
@@ -208,6 +246,7 @@ class Device(_Model):
     ] = Field(default_factory=dict)
     emulation: WebEmulation | None = None
     native: NativeOptions | None = None
+    capture: CaptureSource | None = None  # android / ios only
 
     @model_validator(mode="after")
     def _platform_keys(self) -> Device:
@@ -229,10 +268,14 @@ class Device(_Model):
                 "no native key (use emulation: for web)",
                 key="native",
             )
+        if self.platform == "web" and self.capture is not None:
+            raise fail("capture is only for android and ios devices, this one is web",
+                       "no capture key (web frames come from the in-page probe)", key="capture")
         if self.native is not None:
             for name, platform in _NATIVE_ONLY.items():
                 if getattr(self.native, name) is not None and self.platform != platform:
-                    keys = ["udid", "os_version", *(k for k, p in _NATIVE_ONLY.items() if p == self.platform)]
+                    keys = ["udid", "os_version", "mjpeg_server_port",
+                            *(k for k, p in _NATIVE_ONLY.items() if p == self.platform)]
                     raise fail(
                         f"{name} is an {platform} key, this device is {self.platform}",
                         ", ".join(keys),
@@ -266,6 +309,8 @@ class AndroidApp(_Model):
     ]
     apk: Text | None = None
     activity: Text | None = None
+    # Folder on the phone where the app saves its recordings (the newest file is pulled after stop_recording).
+    recordings: Text | None = None
 
 
 class IosApp(_Model):
@@ -275,6 +320,7 @@ class IosApp(_Model):
         Allowed("a bundle id such as com.vendor.demo"),
     ]
     ipa: Text | None = None
+    recordings: Text | None = None  # the app's recordings folder, as Appium's pull_file names it (@bundle:...)
 
 
 class AppSpec(_Model):

@@ -18,13 +18,13 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
 from harness.errors import ConfigError
+from harness.secrets import mask_secrets
 
 Loc = tuple[str | int, ...]
 
 # The error type of every failure raised by this package's own validators (see `fail`).
 CUSTOM_ERROR = "harness"
 
-_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<user>[^\s/@:]*)(?::[^\s/@]*)?@")
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_:-]*$")
 _MAX_SHOWN_CHARS = 60
 
@@ -62,16 +62,8 @@ def fail(what: str, allowed: str, *, key: str | None = None) -> PydanticCustomEr
 
 
 def mask_credentials(text: str) -> str:
-    """Hides the password (or the lone access key) in every `scheme://user:secret@host` inside `text`."""
-
-    def _mask(match: re.Match[str]) -> str:
-        user = match.group("user")
-        has_password = match.group(0).count(":") > 1  # the scheme's own ':' plus user:secret
-        if has_password:
-            return f"{match.group('scheme')}{user}:***@"
-        return f"{match.group('scheme')}***@"
-
-    return _USERINFO.sub(_mask, text)
+    """`text` with every credential masked (the one rule: `harness.secrets.mask_secrets`)."""
+    return mask_secrets(text)
 
 
 def key_path(loc: Loc) -> str:

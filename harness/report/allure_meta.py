@@ -18,52 +18,14 @@ import allure
 from allure_commons.types import AttachmentType
 
 from harness.errors import ConfigError, HarnessError
+from harness.secrets import MASK, SECRET_KEY_RE, mask_data, mask_secrets, mask_value
+
+__all__ = ["MASK", "SECRET_KEY_RE", "mask_secrets", "mask_value"]
 
 EXECUTOR_NAME: Final = "sdk-harness"
-MASK: Final = "***"
 
-# --- secrets ------------------------------------------------------------------------------------------------
-# A key name counts as secret when it ends in one of these words: "accessKey", "api_key", "auth_token",
-# "password"; "keyframe" or "monkey_patch" do not.
-SECRET_KEY_RE: Final = re.compile(r"(?i)(?:key|token|secret|password|passwd|accesskey)$")
-_URL_USERINFO_RE: Final = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@]+@")
-_KEY_VALUE_RE: Final = re.compile(
-    r"""(?ix)
-    (?P<key>\b[\w.-]*(?:key|token|secret|password|passwd)\b)   # a secret-looking key name
-    (?P<sep>["']?\s*[:=]\s*["']?)                               # = or : (JSON and YAML quoting allowed)
-    (?P<value>[^\s"'&,;}]+)                                     # the value, up to a delimiter
-    """
-)
-_AUTH_HEADER_RE: Final = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}")
-
-
-def mask_secrets(text: str) -> str:
-    """Return `text` with credentials replaced by ***: URL userinfo, secret-named keys' values, auth headers.
-
-    `https://user:key@hub.example.com/wd/hub` -> `https://***@hub.example.com/wd/hub`;
-    `accessKey=abc123` -> `accessKey=***`; `"token": "abc"` -> `"token": "***"`;
-    `Bearer abcdefgh` -> `Bearer ***`.
-    """
-    masked = _URL_USERINFO_RE.sub(lambda m: f"{m.group(1)}{MASK}@", text)
-    masked = _KEY_VALUE_RE.sub(lambda m: f"{m.group('key')}{m.group('sep')}{MASK}", masked)
-    return _AUTH_HEADER_RE.sub(lambda m: f"{m.group(1)} {MASK}", masked)
-
-
-def mask_value(key: str, value: str) -> str:
-    """Mask a whole value when its key names a secret, else mask credentials found inside the value."""
-    if SECRET_KEY_RE.search(key.replace("_", "").replace("-", "")):
-        return MASK
-    return mask_secrets(value)
-
-
-def _mask_json(value: Any) -> Any:
-    if isinstance(value, str):
-        return mask_secrets(value)
-    if isinstance(value, list):
-        return [_mask_json(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _mask_json(v) for k, v in value.items()}
-    return value
+# --- secrets: the one rule lives in harness.secrets -----------------------------------------------------------
+_mask_json = mask_data
 
 
 _TEXT_ATTACHMENT_SUFFIXES: Final = (".txt", ".log", ".json", ".csv", ".yaml", ".html", ".xml")

@@ -18,6 +18,7 @@ from harness.paths import project_root
 from harness.report.allure_meta import write_environment, write_executor
 from harness.report.generate import find_allure_bin, generate_report
 from harness.report.known import write_categories_with_known
+from harness.report.scrub import mask_history, mask_run_folder
 from harness.report.summary import format_summary
 
 
@@ -104,7 +105,20 @@ def _overview(run: Any, results_dir: Path, store_target: str) -> None:
 
 
 def finish_run(run: Any, *, report_name: str, store_url: str | None = None, report: bool = True) -> Path | None:
-    """Writes metadata, stores the run, generates the report once, writes summary.txt; returns the index.html."""
+    """Writes metadata, stores the run, generates the report once, writes summary.txt; returns the index.html.
+    Every text file of the run folder (but inputs/) and history.jsonl are masked before the run is stored and
+    reported, and again at the end."""
+    history_path = run.run_dir.parent / "history.jsonl"
+    mask_run_folder(run.run_dir)
+    mask_history(history_path)
+    try:
+        return _finish(run, report_name=report_name, store_url=store_url, report=report, history_path=history_path)
+    finally:
+        mask_run_folder(run.run_dir)
+        mask_history(history_path)
+
+
+def _finish(run: Any, *, report_name: str, store_url: str | None, report: bool, history_path: Path) -> Path | None:
     try:
         run.store_location = store_run(run, store_url=store_url)
     except HarnessError as exc:
@@ -135,7 +149,7 @@ def finish_run(run: Any, *, report_name: str, store_url: str | None = None, repo
         return None
     try:
         return generate_report(run.run_dir, results_dir=results_dir,
-                               history_path=run.run_dir.parent / "history.jsonl",
+                               history_path=history_path,
                                report_name=f"{report_name} · {run.run_id}",
                                allure_bin=find_allure_bin(project_root()))
     except HarnessError as exc:

@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Final, Literal, Protocol, get_args
 
 from harness.errors import AnalysisError, ConfigError, HarnessError, InfrastructureError, SdkDefectError
-from harness.report.allure_meta import mask_secrets
+from harness.secrets import mask_data, mask_secrets
 
 log = logging.getLogger(__name__)
 
@@ -200,7 +200,7 @@ class ResultsSink(Protocol):
 
 
 def _dumps(record: ItemRecord) -> str:
-    return json.dumps(record.to_dict(), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return json.dumps(mask_data(record.to_dict()), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
 class ResultsWriter:
@@ -237,7 +237,7 @@ class ResultsWriter:
 
     def _write_json(self) -> None:
         tmp = self.json_path.with_name(f".{RESULTS_JSON}.{os.getpid()}.tmp")
-        items = [r.to_dict() for r in self._records]
+        items = [mask_data(r.to_dict()) for r in self._records]
         payload = json.dumps(items, ensure_ascii=False, allow_nan=False, indent=1)
         with tmp.open("w", encoding="utf-8") as fh:
             fh.write(payload + "\n")

@@ -8,16 +8,23 @@ import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import allure
 import pytest
 
+from harness.config.devices import Candidate, Device
+from harness.config.scenarios import Scenario
 from harness.errors import AppCrashError
 from harness.report.allure_meta import allure_item_labels, attach_file, attach_metrics
 from harness.report.results import CheckRecord, ItemRecord, Status, error_info, item_dir_name, utc_now_iso
 from harness.scenario.context import Outcome
 from harness.scenario.runner import ScenarioRunner
+from harness.secrets import mask_data
+
+if TYPE_CHECKING:
+    from harness.plugin import ScenarioItem
+    from harness.run import Run
 
 
 class AllureSteps:
@@ -54,7 +61,7 @@ def expectation_defect(metric: str) -> str:
     return next((d for prefix, d in EXPECTATION_DEFECTS if metric.startswith(prefix)), "expectation")
 
 
-def judge(scenario: Any, metrics: dict[str, float]) -> list[CheckRecord]:
+def judge(scenario: Scenario, metrics: dict[str, float]) -> list[CheckRecord]:
     """The scenario's expectations against the measured metrics; a metric not measured fails its check."""
     checks = []
     for metric, threshold in scenario.expect.items():
@@ -73,7 +80,7 @@ def _unit(metric: str) -> str:
     return metric_unit(metric)
 
 
-def _label_item(item: Any) -> None:
+def _label_item(item: ScenarioItem) -> None:
     """The item's Allure labels (its cell) and title."""
     device, candidate, scenario = item.device, item.candidate, item.scenario
     allure_item_labels(scenario=scenario.name, scenario_kind=scenario.kind, device=device.id,
@@ -82,7 +89,7 @@ def _label_item(item: Any) -> None:
     allure.dynamic.title(item.name)
 
 
-def _cell(run: Any, item: Any) -> dict[str, Any]:
+def _cell(run: Run, item: ScenarioItem) -> dict[str, Any]:
     """The ItemRecord fields that name the item and its cell."""
     device, candidate = item.device, item.candidate
     return {"run_id": run.run_id, "item_id": item.nodeid, "name": item.name, "scenario": item.scenario.name,
@@ -91,7 +98,7 @@ def _cell(run: Any, item: Any) -> dict[str, Any]:
             "version": candidate.version}
 
 
-def run_item(run: Any, item: Any) -> None:
+def run_item(run: Run, item: ScenarioItem) -> None:
     device, candidate, scenario = item.device, item.candidate, item.scenario
     item_dir = run.run_dir / "items" / item_dir_name(item.name)
     started_at, started = utc_now_iso(), time.monotonic()
@@ -137,13 +144,13 @@ def run_item(run: Any, item: Any) -> None:
         attach_metrics(outcome.metrics)
 
 
-def unsupported_reason(candidate: Any, device: Any) -> str:
+def unsupported_reason(candidate: Candidate, device: Device) -> str:
     """Why a candidate is not run on a device: its vendor declares the device unsupported."""
     return (f"[unsupported] {candidate.id} is not supported on {device.id} ({device.name}): the candidate's "
             f"`unsupported` list in devices.yaml names it ({', '.join(candidate.unsupported)})")
 
 
-def skip_unsupported(run: Any, item: Any) -> None:
+def skip_unsupported(run: Run, item: ScenarioItem) -> None:
     """Records a device the candidate does not support as a skipped item (category "Device not supported"),
     without starting anything, and skips it."""
     reason = unsupported_reason(item.candidate, item.device)
@@ -153,14 +160,14 @@ def skip_unsupported(run: Any, item: Any) -> None:
     pytest.skip(reason)
 
 
-def _tags(device: Any) -> dict[str, str | bool]:
-    tags = device.tags.model_dump() if hasattr(device.tags, "model_dump") else dict(device.tags)
+def _tags(device: Device) -> dict[str, str | bool]:
+    tags = device.tags.as_dict()
     return {str(k): v if isinstance(v, bool) else str(v) for k, v in tags.items()}
 
 
 def _write_details(item_dir: Path, outcome: Outcome) -> None:
     item_dir.mkdir(parents=True, exist_ok=True)
     (item_dir / "details.json").write_text(
-        json.dumps({"metrics": outcome.metrics, "details": outcome.details}, indent=1, default=str),
+        json.dumps(mask_data({"metrics": outcome.metrics, "details": outcome.details}), indent=1, default=str),
         encoding="utf-8",
     )

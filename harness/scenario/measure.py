@@ -7,12 +7,10 @@ box and skin. Each check becomes a metric (units in the name), a check record, a
 
 from __future__ import annotations
 
-import base64
 import statistics
-import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import cv2
 import numpy as np
@@ -26,9 +24,7 @@ from harness.metrics.frames import analyze_timeline
 from harness.metrics.indexcode import band_top, decode_index, to_clip_frame
 from harness.metrics.lut import Lut3D, apply_lut, load_cube
 from harness.metrics.visual_common import CheckResult
-
-if TYPE_CHECKING:
-    from harness.scenario.runner import ScenarioRunner
+from harness.scenario.context import ItemContext
 
 _LUTS: dict[Path, Lut3D] = {}
 MIN_FREEZE_DEFECT_MS = 500.0
@@ -75,8 +71,8 @@ class KeyFrameJudge:
     detector is a defect; the other results are quality measures, judged by the scenario's `expect` thresholds.
     """
 
-    def __init__(self, runner: ScenarioRunner) -> None:
-        self.runner = runner
+    def __init__(self, ctx: ItemContext) -> None:
+        self.ctx = ctx
         self.results: dict[str, list[CheckResult]] = {}
 
     def add(self, metric: str, result: CheckResult) -> None:
@@ -84,7 +80,7 @@ class KeyFrameJudge:
 
     def finish(self) -> list[str]:
         """Writes metrics, checks, evidence and the defects of fired detectors; returns one line per one fired."""
-        outcome = self.runner.outcome
+        outcome = self.ctx.outcome
         defects: list[str] = []
         for metric, results in self.results.items():
             value = float(statistics.fmean(r.value for r in results))
@@ -107,17 +103,17 @@ class KeyFrameJudge:
                                    threshold=shown.threshold, summary=text)
             evidence = failed[0].evidence if failed else None
             if evidence is not None:
-                path = save_rgb(self.runner.item_dir / f"evidence_{metric}.jpg", evidence, quality=90)
+                path = save_rgb(self.ctx.item_dir / f"evidence_{metric}.jpg", evidence, quality=90)
                 outcome.attachments.append(path)
-                self.runner.reporter.attach(path, f"evidence: {metric}")
+                self.ctx.reporter.attach(path, f"evidence: {metric}")
         return defects
 
 
-def key_frame_checks(runner: ScenarioRunner, key_frames: Sequence[tuple[float, np.ndarray]]) -> None:
+def key_frame_checks(ctx: ItemContext, key_frames: Sequence[tuple[float, np.ndarray]]) -> None:
     """Checks each key frame against its own source frame, for what the scenario has switched on."""
-    spec: ClipSpec = runner.services.clip_spec
-    state = runner.state
-    judge = KeyFrameJudge(runner)
+    spec: ClipSpec = ctx.spec
+    state = ctx.state
+    judge = KeyFrameJudge(ctx)
     seen: list[int] = []
     positions: list[tuple[float, float] | None] = []
     findings: dict[str, list[Finding]] = {}
@@ -125,10 +121,10 @@ def key_frame_checks(runner: ScenarioRunner, key_frames: Sequence[tuple[float, n
     region = (0, 0, spec.width, band_top(spec.height))  # everything but the index-code band
     for n, (_t, frame) in enumerate(key_frames, start=1):
         if n == 1:
-            shot = save_rgb(runner.item_dir / "key_frame_1.png", frame)
-            runner.outcome.attachments.append(shot)
-            jpg = save_rgb(runner.item_dir / "key_frame_1.jpg", frame, quality=88)
-            runner.reporter.attach(jpg, "key frame (output)")
+            shot = save_rgb(ctx.item_dir / "key_frame_1.png", frame)
+            ctx.outcome.attachments.append(shot)
+            jpg = save_rgb(ctx.item_dir / "key_frame_1.jpg", frame, quality=88)
+            ctx.reporter.attach(jpg, "key frame (output)")
         judge.add("black_frame_luma_p99", visual.black_frame(frame))
         judge.add("green_frame_share", visual.green_frame(frame))
         found = decode_index(frame, spec=spec)
@@ -143,8 +139,12 @@ def key_frame_checks(runner: ScenarioRunner, key_frames: Sequence[tuple[float, n
             source, output, region=response.response_region(spec.width, spec.height, exclude=exclude),
             bins=response.RESPONSE_BINS))
         base = source
+<<<<<<< HEAD
         lut_spec = runner.candidate.filters.get(state.filter) if state.filter != "none" else None
         lut_path = lut_spec.lut if lut_spec is not None else None
+=======
+        lut_path = ctx.filter_luts.get(state.filter) if state.filter != "none" else None
+>>>>>>> main
         if lut_path is not None:
             base = apply_lut(source, _lut(Path(lut_path)))
         plain_filter = state.beauty == 0 and state.effect == "none"
@@ -153,7 +153,11 @@ def key_frame_checks(runner: ScenarioRunner, key_frames: Sequence[tuple[float, n
         colour_known = state.filter == "none" or lut_path is not None
         for finding in adaptation.classify_frame(
             frame, source=source, expected=base if (lut_path is not None and plain_filter) else None,
+<<<<<<< HEAD
             decoded=found, effect_expected=state.filter != "none" and plain_filter and lut_path is not None,
+=======
+            decoded=found, effect_expected=state.filter != "none" and plain_filter,
+>>>>>>> main
         ):
             if (plain_filter and colour_known) or finding.defect not in COLOUR_ONLY:
                 findings.setdefault(finding.defect, []).append(finding)
@@ -179,8 +183,8 @@ def key_frame_checks(runner: ScenarioRunner, key_frames: Sequence[tuple[float, n
     if len(valid) >= 2:  # jitter needs two placements; fewer is judged by the presence detector
         judge.add("effect_jitter", sticker.sticker_jitter(positions))
     if valid:
-        runner.outcome.metrics["effect_offset_x_face"] = round(statistics.fmean(p[0] for p in valid), 4)
-        runner.outcome.metrics["effect_offset_y_face"] = round(statistics.fmean(p[1] for p in valid), 4)
+        ctx.outcome.metrics["effect_offset_x_face"] = round(statistics.fmean(p[0] for p in valid), 4)
+        ctx.outcome.metrics["effect_offset_y_face"] = round(statistics.fmean(p[1] for p in valid), 4)
     # A frame defect counts when more than half of the decoded key frames show it.
     defects = []
     for name, found_in in findings.items():
@@ -188,56 +192,57 @@ def key_frame_checks(runner: ScenarioRunner, key_frames: Sequence[tuple[float, n
             first = found_in[0]
             text = f"{first.summary()} on {len(found_in)} of {len(seen)} key frames"
             defects.append(text)
-            runner.outcome.add_defect(name, value=round(first.value, 4), unit=first.unit,
+            ctx.outcome.add_defect(name, value=round(first.value, 4), unit=first.unit,
                                       threshold=first.threshold, summary=text)
             if first.evidence is not None:
-                path = save_rgb(runner.item_dir / f"evidence_{name}.jpg", first.evidence, quality=90)
-                runner.outcome.attachments.append(path)
-                runner.reporter.attach(path, f"evidence: {name}")
+                path = save_rgb(ctx.item_dir / f"evidence_{name}.jpg", first.evidence, quality=90)
+                ctx.outcome.attachments.append(path)
+                ctx.reporter.attach(path, f"evidence: {name}")
     judge.finish()
-    runner.outcome.metrics["key_frames_decoded"] = float(len(seen))
-    runner.outcome.details["key_frame_indices"] = seen
+    ctx.outcome.metrics["key_frames_decoded"] = float(len(seen))
+    ctx.outcome.details["key_frame_indices"] = seen
     if responses:  # source colour -> output colour on the decoded key frames, for comparisons across devices
-        runner.outcome.details["colour_response"] = response.merge_responses(responses).to_dict()
-    if key_frames and not seen and not runner.outcome.defects:
+        ctx.outcome.details["colour_response"] = response.merge_responses(responses).to_dict()
+    if key_frames and not seen and not ctx.outcome.defects:
         for _t, frame in key_frames[:1]:
-            diagnose_frame(runner, frame)
+            diagnose_frame(ctx, frame)
 
 
-def timing_defects(runner: ScenarioRunner, timing: dict[str, Any]) -> None:
+def timing_defects(ctx: ItemContext, timing: dict[str, Any]) -> None:
     """Frame drops and long freezes of a capture, as adaptation defects (the item fails when its steps end)."""
-    spec: ClipSpec = runner.services.clip_spec
+    spec: ClipSpec = ctx.spec
     for finding in adaptation.classify_timeline(timing, source_fps=float(spec.fps)):
         # A single hitch of a few hundred ms is jank (its own metrics); a frozen preview is held much longer.
         if finding.defect == "freeze" and finding.value < MIN_FREEZE_DEFECT_MS:
             continue
-        runner.outcome.add_defect(finding.defect, value=round(finding.value, 3), unit=finding.unit,
+        ctx.outcome.add_defect(finding.defect, value=round(finding.value, 3), unit=finding.unit,
                                   threshold=finding.threshold, summary=finding.summary())
 
 
-def diagnose_frame(runner: ScenarioRunner, frame: np.ndarray) -> list[str]:
+def diagnose_frame(ctx: ItemContext, frame: np.ndarray) -> list[str]:
     """What one output frame shows when no camera frame could be decoded in time: geometry or broken frames."""
-    spec: ClipSpec = runner.services.clip_spec
-    save = save_rgb(runner.item_dir / "diagnosis_frame.png", frame)
-    runner.outcome.attachments.append(save)
+    spec: ClipSpec = ctx.spec
+    save = save_rgb(ctx.item_dir / "diagnosis_frame.png", frame)
+    ctx.outcome.attachments.append(save)
     found = decode_index(frame, spec=spec)
     out: list[str] = []
     if found is not None:
         for finding in adaptation.classify_frame(frame, source=render_frame(spec, found.index), decoded=found):
-            runner.outcome.add_defect(finding.defect, value=round(finding.value, 4), unit=finding.unit,
+            ctx.outcome.add_defect(finding.defect, value=round(finding.value, 4), unit=finding.unit,
                                       threshold=finding.threshold, summary=finding.summary())
             out.append(finding.summary())
         return out
     for name, check in (("black_frames", visual.black_frame(frame)), ("green_frames", visual.green_frame(frame)),
                         ("uniform_frames", visual.uniform_frame(frame))):
         if not check.passed:
-            runner.outcome.add_defect(name, value=round(check.value, 4), unit=check.unit,
+            ctx.outcome.add_defect(name, value=round(check.value, 4), unit=check.unit,
                                       threshold=check.threshold, summary=check.summary())
             out.append(check.summary())
             break
     return out
 
 
+<<<<<<< HEAD
 def fetch_and_measure_recording(runner: ScenarioRunner) -> None:
     """Fetches the clip the app recorded (its recording_result control) and measures what it holds."""
     session = runner._session()
@@ -274,15 +279,20 @@ def fetch_and_measure_recording(runner: ScenarioRunner) -> None:
 
 def measure_recording_file(runner: Any, path: Path) -> None:
     spec: ClipSpec = runner.services.clip_spec
+=======
+def measure_recording_file(ctx: ItemContext, path: Path) -> None:
+    """Frames, duration, content rate and drops of the clip the app recorded (decoded as `harness analyze` does)."""
+    spec: ClipSpec = ctx.spec
+>>>>>>> main
     try:
         t_ms, indices = decode_timeline(path, spec)
     except AnalysisError as exc:
-        raise SdkDefectError(f"[sdk] the app's recording on {runner.label} is not a playable video: {exc}") from exc
-    m = runner.outcome.metrics
+        raise SdkDefectError(f"[sdk] the app's recording on {ctx.label} is not a playable video: {exc}") from exc
+    m = ctx.outcome.metrics
     m["recording_frames"] = float(len(t_ms))
     decoded = [i for i in indices if i is not None]
     if len(t_ms) < 2 or not decoded:
-        raise SdkDefectError(f"[sdk] the recorded clip on {runner.label} holds {len(t_ms)} frames, "
+        raise SdkDefectError(f"[sdk] the recorded clip on {ctx.label} holds {len(t_ms)} frames, "
                              f"{len(decoded)} showing the camera image")
     timing = analyze_timeline(t_ms, indices, source_fps=float(spec.fps), clip_frames=spec.frames).to_dict()
     interval = (t_ms[-1] - t_ms[0]) / (len(t_ms) - 1)

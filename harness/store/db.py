@@ -16,31 +16,27 @@ from typing import Any, Final, Literal, Protocol
 from urllib.parse import urlsplit
 
 from harness.errors import ConfigError
+from harness.secrets import mask_secrets
 
 Param = str | int | float | bool | None
 Params = Sequence[Param]
 Row = tuple[Any, ...]
 Dialect = Literal["sqlite", "postgresql"]
 
-MASK: Final = "***"
 POSTGRES_SCHEMES: Final = ("postgresql", "postgres")
 ALLOWED_TARGETS: Final = (
     "a file path (SQLite, e.g. reports/results.db), sqlite:///path/to/results.db, "
     "or postgresql://user@host:port/dbname"
 )
 
-_USERINFO_RE: Final = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s?#]*@")
-_PASSWORD_PARAM_RE: Final = re.compile(r"(?i)(?P<key>\bpassword\s*=\s*)(?P<value>'[^']*'|[^\s&;]+)")
-
-
 def mask_url(text: str) -> str:
-    """`text` with every URL's `user:password@` and every `password=...` replaced by ***.
+    """`text` with every URL's `user:password@` and every `password=...` replaced by *** (the one rule:
+    `harness.secrets.mask_secrets`).
 
     `postgresql://bob:s3cret@db:5432/h` -> `postgresql://***@db:5432/h`;
     `postgresql://db/h?password=s3cret` -> `postgresql://db/h?password=***`.
     """
-    masked = _USERINFO_RE.sub(lambda m: f"{m.group('scheme')}{MASK}@", text)
-    return _PASSWORD_PARAM_RE.sub(lambda m: f"{m.group('key')}{MASK}", masked)
+    return mask_secrets(text)
 
 
 @dataclass(frozen=True)

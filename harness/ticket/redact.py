@@ -1,5 +1,6 @@
-"""Masking for everything a ticket bundle carries: credentials (URL userinfo, secret-named keys, auth headers,
-farm credentials set in the environment) and private paths (home, project, the folder the run lives in)."""
+"""Masking for everything a ticket bundle carries: credentials (the one rule, harness.secrets: URL userinfo,
+secret-named keys, auth headers, secret environment variables) and private paths (home, project, the run's
+folder)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from harness.report.allure_meta import MASK, SECRET_KEY_RE, mask_secrets
+from harness.secrets import MASK, is_secret_key, mask_secrets, secret_env_values
 
-# Environment variables of the device farms whose values are credentials (docs/ticket.md).
-FARM_ENV_PREFIXES: Final = ("BROWSERSTACK_", "SAUCE_", "LT_", "LAMBDATEST_")
-# Values this short or this plain would mask unrelated text everywhere; they are not credentials either.
-_MIN_SECRET_LEN: Final = 4
-_PLAIN_VALUES: Final = frozenset({"true", "false", "yes", "no", "on", "off", "none", "null"})
 # Other users' home folders: the user name is private even when the folder is not ours.
 _USER_HOME_RE: Final = re.compile(r"(?<![\w.-])(/home/|/Users/|[A-Za-z]:\\Users\\)(?!<user>)[^/\\\s\"'<>:]+")
 # The character after a masked path must not continue its last name (/work/main must not eat /work/mainline).
@@ -24,16 +20,8 @@ _PATH_END: Final = r"(?![\w.-])"
 
 
 def farm_secrets(environ: Mapping[str, str]) -> tuple[str, ...]:
-    """The values of BROWSERSTACK_* / SAUCE_* / LT_* / LAMBDATEST_* variables that can be credentials."""
-    values = {
-        value
-        for name, value in environ.items()
-        if name.upper().startswith(FARM_ENV_PREFIXES)
-        and len(value) >= _MIN_SECRET_LEN
-        and value.lower() not in _PLAIN_VALUES
-        and not value.isdigit()
-    }
-    return tuple(sorted(values, key=lambda v: (-len(v), v)))
+    """The values of the secret environment variables (harness.secrets), longest first."""
+    return tuple(sorted(secret_env_values(environ), key=lambda v: (-len(v), v)))
 
 
 def _replace_folder(text: str, folder: str, label: str) -> str:
@@ -78,7 +66,7 @@ class Redactor:
     def value(self, value: Any, *, key: str = "") -> Any:
         """A JSON-like value masked throughout: a secret-named key's scalar value becomes ***, strings are
         masked as text, containers recursively (keys too, as text)."""
-        if key and SECRET_KEY_RE.search(key.replace("_", "").replace("-", "")):
+        if key and is_secret_key(key):
             if isinstance(value, str) or (isinstance(value, int | float) and not isinstance(value, bool)):
                 return MASK
         if isinstance(value, str):
@@ -94,4 +82,4 @@ class Redactor:
         return self.text(text) != text
 
 
-__all__ = ["FARM_ENV_PREFIXES", "Redactor", "farm_secrets"]
+__all__ = ["Redactor", "farm_secrets"]
