@@ -20,15 +20,10 @@ from harness.config.devices import Candidate, Device
 from harness.config.scenarios import Scenario
 from harness.devices.appium_server import AppiumServer
 from harness.devices.capabilities import CHROMEDRIVER_BINARY, CHROMIUM_BINARY
-<<<<<<< HEAD
-from harness.errors import InfrastructureError
-from harness.paths import apps_dir, cache_dir, project_root, vendor_sdk_dir
-=======
 from harness.errors import InfrastructureError, ServiceUnavailableError
-from harness.paths import apps_dir, cache_dir, project_root
+from harness.paths import apps_dir, cache_dir, project_root, vendor_sdk_dir
 from harness.platforms.base import PlatformServices
 from harness.platforms.ports import PortAllocator
->>>>>>> main
 from harness.report.results import ResultsWriter
 
 

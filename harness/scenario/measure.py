@@ -139,12 +139,7 @@ def key_frame_checks(ctx: ItemContext, key_frames: Sequence[tuple[float, np.ndar
             source, output, region=response.response_region(spec.width, spec.height, exclude=exclude),
             bins=response.RESPONSE_BINS))
         base = source
-<<<<<<< HEAD
-        lut_spec = runner.candidate.filters.get(state.filter) if state.filter != "none" else None
-        lut_path = lut_spec.lut if lut_spec is not None else None
-=======
         lut_path = ctx.filter_luts.get(state.filter) if state.filter != "none" else None
->>>>>>> main
         if lut_path is not None:
             base = apply_lut(source, _lut(Path(lut_path)))
         plain_filter = state.beauty == 0 and state.effect == "none"
@@ -153,11 +148,7 @@ def key_frame_checks(ctx: ItemContext, key_frames: Sequence[tuple[float, np.ndar
         colour_known = state.filter == "none" or lut_path is not None
         for finding in adaptation.classify_frame(
             frame, source=source, expected=base if (lut_path is not None and plain_filter) else None,
-<<<<<<< HEAD
             decoded=found, effect_expected=state.filter != "none" and plain_filter and lut_path is not None,
-=======
-            decoded=found, effect_expected=state.filter != "none" and plain_filter,
->>>>>>> main
         ):
             if (plain_filter and colour_known) or finding.defect not in COLOUR_ONLY:
                 findings.setdefault(finding.defect, []).append(finding)
@@ -242,48 +233,9 @@ def diagnose_frame(ctx: ItemContext, frame: np.ndarray) -> list[str]:
     return out
 
 
-<<<<<<< HEAD
-def fetch_and_measure_recording(runner: ScenarioRunner) -> None:
-    """Fetches the clip the app recorded (its recording_result control) and measures what it holds."""
-    session = runner._session()
-    element = session.find("recording_result", timeout_s=10.0, visible=False)
-    src = ""
-    for _ in range(50):
-        # A media element's src, or a download link's href (<a href="blob:..." download> or a file URL).
-        src = str(session.script(
-            "const e = arguments[0]; return e.currentSrc || e.src || e.getAttribute('href') && e.href || '';",
-            element))
-        if src:
-            break
-        time.sleep(0.1)
-    if not src:
-        raise SdkDefectError(f"[sdk] the app showed no recorded clip after stop_recording on {runner.label}")
-    data = session.async_script(
-        "const done = arguments[arguments.length - 1];"
-        "fetch(arguments[0]).then(r => r.blob()).then(b => { const f = new FileReader();"
-        " f.onload = () => done(String(f.result).split(',')[1] || ''); f.readAsDataURL(b); })"
-        ".catch(e => done('ERROR ' + e));",
-        src, timeout_s=30.0,
-    )
-    if not data or str(data).startswith("ERROR"):
-        raise SdkDefectError(f"[sdk] the recorded clip could not be read on {runner.label}: {data}")
-    path = runner.item_dir / "recording.webm"
-    path.write_bytes(base64.b64decode(data))
-    runner.outcome.attachments.append(path)
-    runner.reporter.attach(path, "the app's own recording (WebM)")
-    app_duration = session.script("return Number(arguments[0].dataset.durationMs || -1);", element)
-    if isinstance(app_duration, int | float) and app_duration >= 0:
-        runner.outcome.metrics["app_recording_duration_ms"] = float(app_duration)
-    measure_recording_file(runner, path)
-
-
-def measure_recording_file(runner: Any, path: Path) -> None:
-    spec: ClipSpec = runner.services.clip_spec
-=======
 def measure_recording_file(ctx: ItemContext, path: Path) -> None:
     """Frames, duration, content rate and drops of the clip the app recorded (decoded as `harness analyze` does)."""
     spec: ClipSpec = ctx.spec
->>>>>>> main
     try:
         t_ms, indices = decode_timeline(path, spec)
     except AnalysisError as exc:

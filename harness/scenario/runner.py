@@ -52,7 +52,7 @@ class ScenarioRunner:
         self.state = AppState()
         self.outcome = Outcome()
         self.ctx = ItemContext(spec=services.clip_spec, state=self.state,
-                               filter_luts={name: f.lut for name, f in candidate.filters.items()},
+                               filter_luts={name: f.lut for name, f in candidate.filters.items() if f.lut is not None},
                                item_dir=item_dir, outcome=self.outcome, reporter=reporter, label=self.label)
         self.launches = 0
         self._handlers: dict[str, Callable[[Step], None]] = {
