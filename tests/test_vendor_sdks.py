@@ -74,3 +74,14 @@ def test_bad_name_maps_are_rejected_naming_the_key(names: dict[str, Any], messag
     with pytest.raises(ConfigError) as err:
         parse_config(data, source=REPO / "devices.yaml")
     assert "devices.yaml: candidates[4]." + message in str(err.value)
+
+
+def test_effect_anchor_is_face_or_screen() -> None:
+    data = _candidate_data()
+    data["candidates"][4]["effects"] = {"live": {"anchor": "screen"}}
+    config = parse_config(data, source=REPO / "devices.yaml")
+    assert config.candidates[4].effects["live"].anchor == "screen"
+    data["candidates"][4]["effects"] = {"live": {"anchor": "corner"}}
+    with pytest.raises(ConfigError) as err:
+        parse_config(data, source=REPO / "devices.yaml")
+    assert "candidates[4].effects.live.anchor" in str(err.value)

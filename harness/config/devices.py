@@ -374,6 +374,13 @@ class FilterSpec(_Model):
         return path
 
 
+class EffectSpec(_Model):
+    """How an effect is judged: `anchor: face` (default) looks for it around the clip's face, `anchor: screen`
+    over the whole picture (a sticker fixed to the screen, such as a badge or a frame)."""
+
+    anchor: Literal["face", "screen"] = "face"
+
+
 class NameMaps(_Model):
     """What the app calls the scenarios' filters and effects: scenario name -> the app's name (the value that
     fills `{name}` in select_filter / apply_effect). Names not listed are used as the scenario writes them."""
@@ -393,6 +400,7 @@ class Candidate(_Model):
     app: AppSpec
     locators: dict[KeyName, LocatorText]
     filters: dict[ItemName, FilterSpec] = Field(default_factory=dict)
+    effects: dict[ItemName, EffectSpec] = Field(default_factory=dict)
     names: NameMaps = Field(default_factory=NameMaps)
     # Devices the vendor declares unsupported (device ids or fnmatch patterns such as "moto-*"): their items are
     # skipped as "device not supported" instead of run.

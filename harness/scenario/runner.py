@@ -53,7 +53,8 @@ class ScenarioRunner:
         self.outcome = Outcome()
         self.ctx = ItemContext(spec=services.clip_spec, state=self.state,
                                filter_luts={name: f.lut for name, f in candidate.filters.items() if f.lut is not None},
-                               item_dir=item_dir, outcome=self.outcome, reporter=reporter, label=self.label)
+                               item_dir=item_dir, outcome=self.outcome, reporter=reporter, label=self.label,
+                               effect_anchors={name: e.anchor for name, e in candidate.effects.items()})
         self.launches = 0
         self._handlers: dict[str, Callable[[Step], None]] = {
             "launch": self._launch,

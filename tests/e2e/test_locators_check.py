@@ -38,5 +38,6 @@ def test_a_wrong_locator_is_reported_missing(tmp_path: Path, capsys: pytest.Capt
                  "--scenarios", str(REPO / "scenarios")])
     out = capsys.readouterr().out
     assert code == 1, out
-    assert "MISSING stats" in out and "css=#no-such-overlay" in out
+    assert "MISSING stats" in out
+    assert "css=#no-such-overlay" in out
     assert "found   preview" in out
