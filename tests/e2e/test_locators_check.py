@@ -30,14 +30,14 @@ def test_every_locator_of_a_shipped_candidate_is_found(candidate: str, capsys: p
 def test_a_wrong_locator_is_reported_missing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = yaml.safe_load((REPO / "devices.yaml").read_text())
     glfx = data["candidates"][0]
-    glfx["locators"] = {**glfx["locators"], "stats": "css=#no-such-overlay"}
+    glfx["locators"] = {**glfx["locators"], "open_effect_panel": "css=#no-such-tab"}
     (tmp_path / "apps").symlink_to(REPO / "apps")  # the LUT paths resolve next to the devices file
     devices = tmp_path / "devices.yaml"
     devices.write_text(yaml.safe_dump(data, sort_keys=False))
     code = main(["locators", "check", "--candidate", "glfx@1.0", "--devices", str(devices),
                  "--scenarios", str(REPO / "scenarios")])
-    out = capsys.readouterr().out
-    assert code == 1, out
-    assert "MISSING stats" in out
-    assert "css=#no-such-overlay" in out
+    out, err = capsys.readouterr()
+    assert code == 1, out + err
+    assert "MISSING open_effect_panel  css=#no-such-tab" in out
+    assert "found   apply_effect" in out  # the effect buttons are there, only the tab that shows them is not
     assert "found   preview" in out
