@@ -18,7 +18,7 @@ import numpy as np
 from harness.analyze import decode_timeline
 from harness.capture.clip import ClipSpec, face_box, render_frame, skin_mask
 from harness.errors import AnalysisError, SdkDefectError
-from harness.metrics import adaptation, beauty, response, sticker, visual
+from harness.metrics import adaptation, beauty, recording, response, sticker, visual
 from harness.metrics.adaptation import Finding
 from harness.metrics.frames import analyze_timeline
 from harness.metrics.indexcode import band_top, decode_index, to_clip_frame
@@ -253,3 +253,12 @@ def measure_recording_file(ctx: ItemContext, path: Path) -> None:
     m["recording_duration_ms"] = round(t_ms[-1] - t_ms[0] + interval, 1)
     m["recording_content_fps"] = round(float(timing["content_fps"]), 2)
     m["recording_dropped_frames"] = float(timing["dropped_frames"])
+    requested = ctx.outcome.details.get("recording_requested_ms")
+    if isinstance(requested, int | float) and requested > 0:  # a `record: SECONDS` step asked for this length
+        judged = recording.judge_recording(
+            requested_ms=float(requested), duration_ms=m["recording_duration_ms"],
+            content_fps=m["recording_content_fps"], source_fps=float(spec.fps), frames=len(t_ms),
+            dropped_frames=int(timing["dropped_frames"]))
+        m["recording_duration_error_pct"] = judged.duration_error_pct
+        m["recording_fps_share"] = judged.fps_share
+        ctx.outcome.details["recording_findings"] = list(judged.findings)

@@ -266,6 +266,7 @@ class ScenarioRunner:
         measure.measure_recording_file(self.ctx, recording.path)
 
     def _record(self, step: Step) -> None:
+        self.outcome.details["recording_requested_ms"] = float(step.arg) * 1000.0
         self._start_recording(step)
         time.sleep(float(step.arg))
         self._stop_recording(step)
