@@ -3,7 +3,8 @@ against the accepted baseline, `baseline` accepts one, `compare` compares two ru
 cell for the vendor, `scorecard` rates vendors over stored runs, `clip` writes the reference camera clip,
 `analyze` measures a recording offline, `parse` reads a captured device output (am start, logcat, dumpsys,
 getprop), `doctor` checks what each device needs, `prune` removes old run folders, `completion` prints a shell
-completion script. Exit codes (harness.exitcodes): 0 passed (no regression), 1 items failed (a regression), 2 bad
+completion script, `grid` starts/stops a local Selenium Grid, `upload` sends an app or the reference clip to a
+device farm. Exit codes (harness.exitcodes): 0 passed (no regression), 1 items failed (a regression), 2 bad
 input or usage, 3 infrastructure failure."""
 
 from __future__ import annotations
@@ -378,11 +379,13 @@ def build_parser() -> argparse.ArgumentParser:
                          help="adaptation: compare a device only with reference devices sharing this tag ('' = all)")
     compare.add_argument("--out", metavar="FILE.html",
                          help="where to write the HTML (default RUN_B/compare-RUN_A.html)")
+    from harness import scale_cli
     from harness.scorecard import cli as scorecard_cli
     from harness.ticket import add_parser as ticket_add_parser
 
     ticket_add_parser(sub)
     scorecard_cli.add_parser(sub)
+    scale_cli.add_parsers(sub)
     from harness import parse_cli, prune
     from harness.doctor import command as doctor_command
 
@@ -422,6 +425,10 @@ def main(argv: list[str] | None = None) -> int:
             from harness.scorecard import cli as scorecard_cli
 
             return scorecard_cli.main(args)
+        if args.command in ("grid", "upload"):
+            from harness import scale_cli
+
+            return scale_cli.main(args)
         if args.command == "clip":
             return _clip(args)
         if args.command == "parse":

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from harness.config import load_config, load_scenarios, validate_matrix
+from harness.devices.connection import preflight
 from harness.errors import ConfigError, HarnessError, ServiceUnavailableError
 from harness.known_issues import resolve_known_issues
 from harness.paths import project_root
@@ -89,6 +90,7 @@ def pytest_configure(config: pytest.Config) -> None:
         devices, candidates = matrix.select(config.getoption("device") or None,
                                             config.getoption("candidate") or None)
         validate_matrix(matrix, scenarios, devices=devices, candidates=candidates)
+        preflight(devices, candidates, file=str(devices_file))
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from exc
     run_id = new_run_id()

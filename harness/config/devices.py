@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from harness.config.errors_fmt import Allowed, fail, mask_credentials, show
+from harness.config.farm_options import FARMS, PRESETS, FarmOptions
 from harness.secrets import register_url_credentials
 
 Platform = Literal["android", "ios", "web"]
@@ -215,8 +216,9 @@ class DeviceTags(_Model):
 
 
 def _check_connection(text: str) -> str:
-    allowed = "local, or the http(s) URL of an Appium server or Selenium Grid, e.g. http://127.0.0.1:4723"
-    if text == "local":
+    allowed = (f"{', '.join(PRESETS)}, or the http(s) URL of an Appium server or Selenium Grid, "
+               "e.g. http://127.0.0.1:4723")
+    if text in PRESETS:
         return text
     register_url_credentials(text)  # masked from now on, Basic-header form included
     try:
@@ -237,7 +239,8 @@ class Device(_Model):
     name: Text
     platform: Platform
     connection: Annotated[
-        str, AfterValidator(_check_connection), Allowed("local, or an http(s) URL"), Field(repr=False)
+        str, AfterValidator(_check_connection), Allowed(f"{', '.join(PRESETS)}, or an http(s) URL"),
+        Field(repr=False)
     ] = "local"
     refresh_hz: Annotated[float, Field(ge=24, le=240)] = 60.0
     tags: DeviceTags
@@ -247,6 +250,7 @@ class Device(_Model):
     emulation: WebEmulation | None = None
     native: NativeOptions | None = None
     capture: CaptureSource | None = None  # android / ios only
+    farm: FarmOptions | None = None
 
     @model_validator(mode="after")
     def _platform_keys(self) -> Device:
@@ -268,6 +272,9 @@ class Device(_Model):
                 "no native key (use emulation: for web)",
                 key="native",
             )
+        if self.farm is not None and self.connection not in FARMS:
+            raise fail(f"farm options need a farm connection, this device's is {show(self.connection_masked)}",
+                       f"connection: one of {', '.join(FARMS)}, or no farm key", key="farm")
         if self.platform == "web" and self.capture is not None:
             raise fail("capture is only for android and ios devices, this one is web",
                        "no capture key (web frames come from the in-page probe)", key="capture")
@@ -282,6 +289,10 @@ class Device(_Model):
                         key=f"native.{name}",
                     )
         return self
+
+    @property
+    def is_farm(self) -> bool:
+        return self.connection in FARMS
 
     @property
     def is_local(self) -> bool:

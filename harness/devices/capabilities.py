@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.config.devices import Candidate, Device
+from harness.devices.connection import connection_capabilities
 
 CHROMIUM_BINARY = "/usr/bin/chromium"
 CHROMEDRIVER_BINARY = "/usr/bin/chromedriver"
@@ -149,7 +150,9 @@ def ios_capabilities(device: Device, candidate: Candidate, plan: SessionPlan) ->
 
 def capabilities_for(device: Device, candidate: Candidate, plan: SessionPlan) -> dict[str, Any]:
     if device.platform == "web":
-        return web_capabilities(device, plan)
-    if device.platform == "android":
-        return android_capabilities(device, candidate, plan)
-    return ios_capabilities(device, candidate, plan)
+        caps = web_capabilities(device, plan)
+    elif device.platform == "android":
+        caps = android_capabilities(device, candidate, plan)
+    else:
+        caps = ios_capabilities(device, candidate, plan)
+    return connection_capabilities(device, candidate, caps)

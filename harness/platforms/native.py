@@ -18,6 +18,7 @@ from harness.analyze import decode_timeline
 from harness.capture.phone import FrameSource, ReplaySource, ScreenRecording, frames_at
 from harness.config.devices import Candidate, Device
 from harness.devices.capabilities import SessionPlan, capabilities_for
+from harness.devices.connection import begin_session
 from harness.devices.session import CommandUnsupported, DeviceSession
 from harness.errors import AppCrashError, InfrastructureError, SdkDefectError
 from harness.platforms.base import (
@@ -97,6 +98,7 @@ class NativePlatform:
         self.notes.setdefault("session_create_s", []).append(round(session.created_s, 3))
         self.session = session
         self._app_stopped = False
+        begin_session(self.device, session.driver)  # a farm's camera injection, where configured
         self.after_open()
         return session
 

@@ -4,6 +4,7 @@ record at once (also when the item fails or breaks), with its evidence attached.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import time
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ import pytest
 
 from harness.config.devices import Candidate, Device
 from harness.config.scenarios import Scenario
+from harness.devices.connection import end_session
 from harness.errors import AppCrashError
 from harness.report.allure_meta import allure_item_labels, attach_file, attach_metrics
 from harness.report.results import CheckRecord, ItemRecord, Status, error_info, item_dir_name, utc_now_iso
@@ -109,11 +111,12 @@ def run_item(run: Run, item: ScenarioItem) -> None:
     status: Status = "passed"
     error: dict[str, str] | None = None
     checks: list[CheckRecord] = []
+    runner: ScenarioRunner | None = None
     try:
         runner = ScenarioRunner(services=run.services(), device=device, candidate=candidate, scenario=scenario,
                                 item_dir=item_dir, reporter=AllureSteps())
         outcome = runner.outcome
-        runner.run()
+        runner.run(keep_open=True)
         checks = judge(scenario, outcome.metrics)
         failed = [c for c in checks if c.verdict == "fail"]
         for c in failed:
@@ -132,6 +135,8 @@ def run_item(run: Run, item: ScenarioItem) -> None:
         error = error_info(exc)
         raise
     finally:
+        if runner is not None:
+            _end_session(runner, item, status, error)
         record = ItemRecord(
             **_cell(run, item), status=status, metrics=dict(outcome.metrics),
             checks=checks + [CheckRecord(**c) for c in outcome.checks],
@@ -142,6 +147,22 @@ def run_item(run: Run, item: ScenarioItem) -> None:
         _write_details(item_dir, outcome)
         run.writer.add(record)
         attach_metrics(outcome.metrics)
+
+
+def _end_session(runner: ScenarioRunner, item: ScenarioItem, status: Status, error: dict[str, str] | None) -> None:
+    """Closes the item's last session; on a farm, first names it and marks it passed or failed there, and keeps
+    its dashboard link (details.json `farm_session`, an Allure link)."""
+    session = runner.platform.session
+    driver = session.driver if session is not None else None
+    try:
+        farm = end_session(item.device, driver, status=status, reason=(error or {}).get("message", status),
+                           name=item.name)
+    finally:
+        runner.close()
+    if farm is not None:
+        runner.outcome.details["farm_session"] = dataclasses.asdict(farm)
+        if farm.link:
+            allure.dynamic.link(farm.link, name=f"{farm.farm} session")
 
 
 def unsupported_reason(candidate: Candidate, device: Device) -> str:

@@ -70,7 +70,8 @@ class ScenarioRunner:
         }
 
     # --- driving ----------------------------------------------------------------------------------------------
-    def run(self) -> Outcome:
+    def run(self, *, keep_open: bool = False) -> Outcome:
+        """Runs every step; the app's last session stays open when `keep_open` (the caller closes it)."""
         self.item_dir.mkdir(parents=True, exist_ok=True)
         try:
             for step in self.scenario.steps:
@@ -78,14 +79,14 @@ class ScenarioRunner:
                     self._handlers[step.action](step)
                     self.platform.check_crash(step.describe())
         finally:
-            self._finish()
+            self._finish(close=not keep_open)
         if self.outcome.defects:
             # Found along the way (key frames, frame timing); every step still ran, so all of them are listed.
             raise SdkDefectError(f"[sdk] adaptation defects on {self.label}: "
                                  + "; ".join(d["summary"] for d in self.outcome.defects))
         return self.outcome
 
-    def _finish(self) -> None:
+    def _finish(self, *, close: bool = True) -> None:
         """Logs, the device fingerprint and the platform's notes go into the item, then the app is closed."""
         try:
             if self.platform.session is not None:
@@ -95,7 +96,8 @@ class ScenarioRunner:
                     self.reporter.attach(path, path.name)
         finally:
             self.outcome.details.update(self.platform.notes)
-            self.close()
+            if close:
+                self.close()
 
     def close(self) -> None:
         self.platform.close()
