@@ -85,3 +85,20 @@ def test_effect_anchor_is_face_or_screen() -> None:
     with pytest.raises(ConfigError) as err:
         parse_config(data, source=REPO / "devices.yaml")
     assert "candidates[4].effects.live.anchor" in str(err.value)
+
+
+def test_locators_check_plans_every_key_with_the_apps_names() -> None:
+    from harness.config import load_scenarios
+    from harness.locators_check import LocatorResult, planned
+
+    config = parse_config(_candidate_data(), source=REPO / "devices.yaml")
+    scenarios = load_scenarios(REPO / "scenarios")
+    plan = planned(config.candidate("face_mesh@0.4.1633559619"), scenarios)
+    keys = [k for k, _ in plan]
+    assert keys[-1] == "recording_result"  # looked for after a recording
+    assert set(keys) == set(config.candidate("face_mesh@0.4.1633559619").locators)
+    filled = {(k, v["name"]) for k, v in plan if k in ("select_filter", "apply_effect")}
+    assert filled == {("select_filter", "golden"), ("select_filter", "frost"), ("apply_effect", "tiara")}
+    assert LocatorResult("stats", "css=#x", False).line() == "MISSING stats              css=#x"
+    hit = LocatorResult("preview", "css=canvas", True, "canvas", "#out", "Camera", True).line()
+    assert hit == 'found   preview            css=canvas -> <canvas#out> "Camera" (displayed)'
