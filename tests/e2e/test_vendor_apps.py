@@ -21,6 +21,10 @@ REPO = Path(__file__).resolve().parents[2]
 CONFIG = load_config(REPO / "devices.yaml")
 VENDOR = [c.id for c in CONFIG.candidates if c.app.web is not None and c.app.web.url.startswith("mediapipe/")]
 TRACK_TIMEOUT_S = 30.0
+# What each build reports per face: Face Mesh 0.4 adds the refined eyes and lips (refineLandmarks) to the 468
+# mesh points; Face Detection gives six keypoints.
+POINTS = {"face_mesh@0.3.1620248508": 468, "face_mesh@0.4.1633559619": 478,
+          "face_detection@0.3.1620248423": 6, "face_detection@0.4.1646425229": 6}
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +38,7 @@ def run() -> Iterator[Run]:
 
 
 def test_every_third_party_sdk_is_shipped() -> None:
-    assert len(VENDOR) == 4
+    assert sorted(VENDOR) == sorted(POINTS)
     assert {CONFIG.candidate(c).sdk for c in VENDOR} == {"face_mesh", "face_detection"}
 
 
@@ -54,6 +58,7 @@ def test_the_sdk_tracks_the_clip_face_with_nothing_from_outside(run: Run, candid
             time.sleep(0.2)
         assert box is not None, f"{candidate_id} found no face in {TRACK_TIMEOUT_S:g} s"
         assert session.script("return window.mediapipeDemo.version;") == candidate.version
+        assert session.script("return window.mediapipeDemo.tracking.landmarks;") == POINTS[candidate_id]
         urls = session.script("return [location.href, ...performance.getEntriesByType('resource')"
                               ".map(e => e.name)];")
     finally:
