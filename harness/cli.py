@@ -448,6 +448,9 @@ def build_parser() -> argparse.ArgumentParser:
     parse_cli.add_parser(sub)
     doctor_command.add_parser(sub, HelpFormatter)
     prune.add_parser(sub, HelpFormatter)
+    from harness import locators_check
+
+    locators_check.add_parser(sub, HelpFormatter)
     completion = sub.add_parser("completion", help="print a shell completion script (shtab), e.g. "
                                 "`harness completion bash > /etc/bash_completion.d/harness`")
     completion.add_argument("shell", choices=("bash", "zsh"), help="the shell")
@@ -497,6 +500,10 @@ def main(argv: list[str] | None = None) -> int:
             from harness.doctor import command as doctor_command
 
             return doctor_command.main(args)
+        if args.command == "locators":
+            from harness import locators_check
+
+            return locators_check.main(args)
         if args.command == "prune":
             from harness import prune
 

@@ -23,7 +23,7 @@ from harness.devices.appium_server import AppiumServer
 from harness.devices.capabilities import CHROMEDRIVER_BINARY, CHROMIUM_BINARY
 from harness.devices.connection import server_url
 from harness.errors import InfrastructureError, ServiceUnavailableError
-from harness.paths import apps_dir, cache_dir, project_root
+from harness.paths import apps_dir, cache_dir, project_root, vendor_sdk_dir
 from harness.platforms.base import PlatformServices
 from harness.platforms.ports import PortAllocator
 from harness.report.results import ResultsWriter
@@ -121,7 +121,7 @@ class Run:
     def app_base_url(self) -> str:
         with self._lock:
             if self.app_server is None:
-                self.app_server = AppServer(apps_dir()).start()
+                self.app_server = AppServer(apps_dir(), mounts={"vendor": vendor_sdk_dir()}).start()
             return self.app_server.base_url
 
     def clip_path(self) -> Path:

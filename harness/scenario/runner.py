@@ -52,8 +52,9 @@ class ScenarioRunner:
         self.state = AppState()
         self.outcome = Outcome()
         self.ctx = ItemContext(spec=services.clip_spec, state=self.state,
-                               filter_luts={name: f.lut for name, f in candidate.filters.items()},
-                               item_dir=item_dir, outcome=self.outcome, reporter=reporter, label=self.label)
+                               filter_luts={name: f.lut for name, f in candidate.filters.items() if f.lut is not None},
+                               item_dir=item_dir, outcome=self.outcome, reporter=reporter, label=self.label,
+                               effect_anchors={name: e.anchor for name, e in candidate.effects.items()})
         self.launches = 0
         self._handlers: dict[str, Callable[[Step], None]] = {
             "launch": self._launch,
@@ -163,8 +164,9 @@ class ScenarioRunner:
 
     def _select_filter(self, step: Step) -> None:
         session = self._session()
-        self._open_panel_for("select_filter", "select_filter", name=step.arg)
-        self._timed_change("filter", step.arg != "none", lambda: session.tap("select_filter", name=step.arg))
+        name = self.candidate.app_name("filter", str(step.arg))
+        self._open_panel_for("select_filter", "select_filter", name=name)
+        self._timed_change("filter", step.arg != "none", lambda: session.tap("select_filter", name=name))
         self.state.filter = str(step.arg)
 
     def _set_beauty(self, step: Step) -> None:
@@ -175,8 +177,9 @@ class ScenarioRunner:
 
     def _apply_effect(self, step: Step) -> None:
         session = self._session()
-        self._open_panel_for("apply_effect", "apply_effect", name=step.arg)
-        self._timed_change("effect", step.arg != "none", lambda: session.tap("apply_effect", name=step.arg))
+        name = self.candidate.app_name("effect", str(step.arg))
+        self._open_panel_for("apply_effect", "apply_effect", name=name)
+        self._timed_change("effect", step.arg != "none", lambda: session.tap("apply_effect", name=name))
         self.state.effect = str(step.arg)
 
     def _timed_change(self, kind: str, visible: bool, act: Callable[[], None]) -> None:
@@ -269,6 +272,7 @@ class ScenarioRunner:
         measure.measure_recording_file(self.ctx, recording.path)
 
     def _record(self, step: Step) -> None:
+        self.outcome.details["recording_requested_ms"] = float(step.arg) * 1000.0
         self._start_recording(step)
         time.sleep(float(step.arg))
         self._stop_recording(step)
