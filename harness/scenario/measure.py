@@ -169,7 +169,7 @@ def key_frame_checks(ctx: ItemContext, key_frames: Sequence[tuple[float, np.ndar
         if state.effect != "none":
             box = face_box(spec, found.index)
             if ctx.effect_anchors.get(state.effect) == "screen":  # fixed to the screen: the whole picture
-                box = (0, 0, spec.width, band_top(spec.height))
+                box = region
             result = sticker.sticker_presence(output, base, face_box=box)
             judge.add("effect_changed_share", result)
             dx, dy = result.detail.get("centroid_dx"), result.detail.get("centroid_dy")
