@@ -158,7 +158,8 @@ def _pytest_args(args: argparse.Namespace) -> list[str]:
     from harness.preflight import RunOptions, check_run_options
 
     check_run_options(RunOptions(run_dir=args.run_dir, store=args.store, repeat=args.repeat,
-                                 known_issues=args.known_issues, gate_config=getattr(args, "gate_config", None),
+                                 parallel=args.parallel, known_issues=args.known_issues,
+                                 gate_config=getattr(args, "gate_config", None),
                                  baseline=getattr(args, "baseline", None)))
     devices_file = Path(args.devices).resolve()
     scenarios_dir = Path(args.scenarios).resolve()
@@ -196,6 +197,10 @@ def _pytest_args(args: argparse.Namespace) -> list[str]:
     # Checked by the plugin before any device is touched, as for plain pytest.
     if args.repeat is not None:
         pytest_args += ["--repeat", str(args.repeat)]
+    if args.parallel is not None:
+        pytest_args += ["--parallel", str(args.parallel)]
+    if args.parallel_local:
+        pytest_args.append("--parallel-local")
     if args.known_issues is not None:
         pytest_args += ["--known-issues", str(Path(args.known_issues).resolve()) if args.known_issues else ""]
     return pytest_args
@@ -323,6 +328,12 @@ def _matrix_options(run: argparse.ArgumentParser) -> None:
                      help="results store: SQLite path or postgresql://... (default: results.db beside the run)")
     run.add_argument("--repeat", type=int, metavar="N",
                      help="run every cell N times; comparisons pool the repeats (default 1)")
+    run.add_argument("--parallel", type=int, metavar="N",
+                     help="run up to N devices at once, one worker per device, into one run folder and one report; "
+                     "local web devices stay one at a time (default 1)")
+    run.add_argument("--parallel-local", action="store_true",
+                     help="with --parallel: run local web devices in parallel too (they share this machine's CPU, "
+                     "which moves their frame rates: docs/scale.md)")
     run.add_argument("--known-issues", metavar="FILE",
                      help="vendor tickets already filed (default: known-issues.yaml when present; '' = none)")
     run.add_argument("-v", "--verbose", action="store_true", help="pytest's own line per item as well")

@@ -208,14 +208,16 @@ class CapacityBook:
 
 
 _BOOKS: dict[str, CapacityBook] = {}
+_BOOKS_LOCK = threading.Lock()  # devices run in parallel (harness.parallel) ask for the book at once
 
 
 def book_for(run_dir: Path) -> CapacityBook:
     """The capacity book of a run folder (one per run, kept for the process)."""
     key = str(run_dir)
-    if key not in _BOOKS:
-        _BOOKS[key] = CapacityBook(run_dir)
-    return _BOOKS[key]
+    with _BOOKS_LOCK:
+        if key not in _BOOKS:
+            _BOOKS[key] = CapacityBook(run_dir)
+        return _BOOKS[key]
 
 
 def load_capacities(run_dir: Path) -> list[HostCapacity]:

@@ -61,6 +61,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--gate-config", metavar="FILE", default=None,
                     help="gate: YAML with a compare: section (thresholds, alpha; docs/compare.md)")
     group.addoption("--gate-junit", metavar="FILE", default=None, help="gate: write JUnit XML here")
+    group.addoption("--parallel", metavar="N", type=int, default=1,
+                    help="run up to N devices at once, one worker per device, into one run folder and one report "
+                    "(local web devices still one at a time unless --parallel-local)")
+    group.addoption("--parallel-local", action="store_true", default=False,
+                    help="with --parallel: local web devices in parallel too (their measurements share this "
+                    "machine's CPU: docs/scale.md)")
     group.addoption("--progress", choices=("line", "off"), default="line",
                     help="line: one line per finished item (elapsed, ETA, key numbers, failures so far); off: only "
                     "the end-of-run summary")
@@ -103,7 +109,7 @@ def pytest_configure(config: pytest.Config) -> None:
         check_run_options(RunOptions(
             run_dir=str(run_dir), store=config.getoption("store"), repeat=config.getoption("repeat"),
             gate_config=config.getoption("gate_config"), baseline=config.getoption("baseline"),
-            report_name=config.getoption("report_name")))
+            report_name=config.getoption("report_name"), parallel=config.getoption("parallel")))
     except HarnessError as exc:
         raise pytest.UsageError(str(exc)) from exc
     if config.getoption("collectonly"):  # lists the items, writes nothing: no run folder, store or report
@@ -232,6 +238,21 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if call.excinfo is not None and isinstance(call.excinfo.value, ServiceUnavailableError):
         item.session.shouldstop = str(call.excinfo.value)
     return report
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session: pytest.Session) -> bool | None:
+    """`--parallel N` (N > 1): the items run in lanes, one per device, on up to N threads (harness.parallel)."""
+    run = session.config.stash.get(RUN_KEY, None)
+    workers = int(session.config.getoption("parallel"))
+    if run is None or not run.write_files or workers <= 1 or session.config.option.collectonly:
+        return None
+    if session.testsfailed and not session.config.option.continue_on_collection_errors:
+        raise session.Interrupted(f"{session.testsfailed} error(s) during collection")
+    from harness.parallel import run_lanes
+
+    run_lanes(session, workers=workers, parallel_local=bool(session.config.getoption("parallel_local")))
+    return True
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -33,6 +33,7 @@ class RunOptions:
     gate_config: str | None = None
     baseline: str | None = None
     report_name: str | None = None
+    parallel: int | None = None
 
 
 def _bad(option: str, what: str, allowed: str) -> ConfigError:
@@ -109,6 +110,14 @@ def check_repeat(option: str, value: int) -> None:
         raise _bad(option, f"{value} is not allowed", f"an integer from 1 to {MAX_REPEAT}")
 
 
+MAX_PARALLEL: Final = 64
+
+
+def check_parallel(option: str, value: int) -> None:
+    if not 1 <= value <= MAX_PARALLEL:
+        raise _bad(option, f"{value} is not allowed", f"an integer from 1 to {MAX_PARALLEL} (devices at once)")
+
+
 def check_run_options(options: RunOptions) -> None:
     """Every given option, in the order a user reads them; the first bad one is raised."""
     if options.run_dir is not None:
@@ -117,6 +126,8 @@ def check_run_options(options: RunOptions) -> None:
         check_store("--store", options.store)
     if options.repeat is not None:
         check_repeat("--repeat", options.repeat)
+    if options.parallel is not None:
+        check_parallel("--parallel", options.parallel)
     if options.known_issues:
         from harness.known_issues import load_known_issues
 
@@ -139,4 +150,5 @@ def check_run_options(options: RunOptions) -> None:
         _plain_text("--report-name", options.report_name, allowed)
 
 
-__all__ = ["MAX_REPEAT", "RunOptions", "check_output_folder", "check_repeat", "check_run_options", "check_store"]
+__all__ = ["MAX_PARALLEL", "MAX_REPEAT", "RunOptions", "check_output_folder", "check_parallel", "check_repeat",
+           "check_run_options", "check_store"]

@@ -1,0 +1,109 @@
+"""Devices in parallel (harness.parallel): which items share a lane, the results writer appended to by many threads
+at once (real files), the per-thread setup stack, and `--parallel` bad input."""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from harness.errors import ConfigError
+from harness.parallel import LOCAL_WEB_LANE, _ThreadSetupState, lanes, shares_host
+from harness.preflight import RunOptions, check_run_options
+from harness.report.results import ResultsWriter, load_results
+from tests.test_report import make_record
+
+
+@dataclass(frozen=True)
+class Dev:
+    id: str
+    platform: str
+    connection: str
+
+
+@dataclass(frozen=True)
+class It:
+    name: str
+    device: Dev
+
+
+WEB_A = Dev("pixel7", "web", "local")
+WEB_B = Dev("moto-e13", "web", "local")
+GRID_A = Dev("pixel7", "web", "grid")
+GRID_B = Dev("moto-e13", "web", "grid")
+PHONE = Dev("galaxy-s23", "android", "local")
+
+
+def _names(plan: list) -> dict[str, list[str]]:
+    return {lane.name: [i.name for i in lane.items] for lane in plan}
+
+
+def test_one_lane_per_remote_device_each_in_collection_order() -> None:
+    items = [It("f-a", GRID_A), It("f-b", GRID_B), It("s-a", GRID_A), It("s-b", GRID_B)]
+    assert _names(lanes(items)) == {"pixel7": ["f-a", "s-a"], "moto-e13": ["f-b", "s-b"]}
+
+
+def test_local_web_devices_share_one_lane_unless_allowed() -> None:
+    items = [It("f-a", WEB_A), It("f-b", WEB_B), It("f-p", PHONE), It("s-a", WEB_A)]
+    assert _names(lanes(items)) == {LOCAL_WEB_LANE: ["f-a", "f-b", "s-a"], "galaxy-s23": ["f-p"]}
+    assert _names(lanes(items, parallel_local=True)) == {"pixel7": ["f-a", "s-a"], "moto-e13": ["f-b"],
+                                                         "galaxy-s23": ["f-p"]}
+
+
+def test_only_local_web_shares_the_host() -> None:
+    assert shares_host(WEB_A)
+    assert not shares_host(GRID_A)
+    assert not shares_host(PHONE)  # the phone's own CPU does the work measured
+    assert not shares_host(Dev("x", "web", "https://hub.example.test/wd/hub"))
+
+
+def test_writer_appended_by_many_threads_keeps_every_line_whole(tmp_path: Path) -> None:
+    writer = ResultsWriter(tmp_path)
+    threads, per_thread = 8, 25
+    barrier = threading.Barrier(threads)
+
+    def work(worker: int) -> None:
+        barrier.wait()
+        for n in range(per_thread):
+            writer.add(make_record(device=f"dev{worker}", scenario=f"s{n}",
+                                   metrics={"content_fps": float(worker * 100 + n)}))
+
+    pool = [threading.Thread(target=work, args=(w,)) for w in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    lines = (tmp_path / "results.jsonl").read_text().splitlines()
+    assert len(lines) == threads * per_thread
+    cells = {(d["device"], d["scenario"]) for d in map(json.loads, lines)}
+    assert len(cells) == threads * per_thread
+    from_json = json.loads((tmp_path / "results.json").read_text())
+    assert len(from_json) == threads * per_thread
+    assert len(load_results(tmp_path)) == threads * per_thread
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_setup_state_is_one_per_thread() -> None:
+    state = _ThreadSetupState(lambda: {"stack": []})
+    seen: dict[str, int] = {}
+
+    def grab(name: str) -> None:
+        seen[name] = id(state._state())
+
+    threads = [threading.Thread(target=grab, args=(n,)) for n in ("a", "b")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    grab("main")
+    assert len(set(seen.values())) == 3
+    assert state.get("stack") == []  # attributes reach this thread's own state
+
+
+@pytest.mark.parametrize("value", [0, -1, 65])
+def test_parallel_out_of_range_is_bad_input(value: int) -> None:
+    with pytest.raises(ConfigError, match=r"--parallel.*an integer from 1 to 64"):
+        check_run_options(RunOptions(parallel=value))
