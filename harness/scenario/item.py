@@ -23,6 +23,7 @@ from harness.report.allure_meta import allure_item_labels, attach_file, attach_m
 from harness.report.results import CheckRecord, ItemRecord, Status, error_info, item_dir_name, utc_now_iso
 from harness.scenario.context import NullReporter, Outcome
 from harness.scenario.runner import ScenarioRunner
+from harness.scenario.spans import Spans
 from harness.secrets import mask_data
 
 if TYPE_CHECKING:
@@ -125,8 +126,10 @@ def _cell(run: Run, item: ScenarioItem) -> dict[str, Any]:
 def run_item(run: Run, item: ScenarioItem) -> None:
     device, candidate, scenario = item.device, item.candidate, item.scenario
     item_dir = run.run_dir / "items" / item_dir_name(item.name)
-    capacity = _capacity(run, device)
+    spans = Spans()
     started_at, started = utc_now_iso(), time.monotonic()
+    with spans.span("host_capacity"):
+        capacity = _capacity(run, device)
     _label_item(item)
     if scenario.description:
         allure.dynamic.description(scenario.description)
@@ -137,8 +140,9 @@ def run_item(run: Run, item: ScenarioItem) -> None:
     checks: list[CheckRecord] = []
     runner: ScenarioRunner | None = None
     try:
-        runner = ScenarioRunner(services=run.services(), device=device, candidate=candidate, scenario=scenario,
-                                item_dir=item_dir, reporter=AllureSteps(run.run_dir))
+        with spans.span("setup"):
+            runner = ScenarioRunner(services=run.services(), device=device, candidate=candidate, scenario=scenario,
+                                    item_dir=item_dir, reporter=AllureSteps(run.run_dir), spans=spans)
         outcome = runner.outcome
         try:
             runner.run(keep_open=True)
@@ -175,6 +179,7 @@ def run_item(run: Run, item: ScenarioItem) -> None:
     finally:
         if runner is not None:
             _end_session(runner, item, status, error)
+        writing = time.monotonic()
         record = ItemRecord(
             **_cell(run, item), status=status, metrics=dict(outcome.metrics),
             checks=checks + [CheckRecord(**c) for c in outcome.checks],
@@ -182,9 +187,11 @@ def run_item(run: Run, item: ScenarioItem) -> None:
             attachments=[str(p.relative_to(run.run_dir)) for p in outcome.attachments if p.exists()],
             defects=list(outcome.defects), environment=environment,
         )
-        _write_details(item_dir, outcome)
         run.writer.add(record)
         attach_metrics(outcome.metrics)
+        spans.seconds["writing"] = time.monotonic() - writing  # details.json itself comes after
+        outcome.details["timing_s"] = {**spans.to_dict(), "item": record.duration_s}
+        _write_details(item_dir, outcome)
     if environment is not None:
         pytest.skip(str(environment["message"]))
 

@@ -26,6 +26,7 @@ from harness.platforms.base import parse_stats as parse_stats
 from harness.platforms.factory import platform_for
 from harness.scenario import measure
 from harness.scenario.context import AppState, ItemContext, Outcome, StepReporter
+from harness.scenario.spans import Spans
 
 PANEL_FOR_STEP = {
     "select_filter": "open_filter_panel",
@@ -39,7 +40,8 @@ class ScenarioRunner:
     """Executes one scenario's steps on one device x candidate and fills an Outcome."""
 
     def __init__(self, *, services: PlatformServices, device: Device, candidate: Candidate, scenario: Scenario,
-                 item_dir: Path, reporter: StepReporter, platform: DevicePlatform | None = None) -> None:
+                 item_dir: Path, reporter: StepReporter, platform: DevicePlatform | None = None,
+                 spans: Spans | None = None) -> None:
         self.services = services
         self.device = device
         self.candidate = candidate
@@ -49,6 +51,10 @@ class ScenarioRunner:
         self.label = f"{device.id} / {candidate.id}"
         self.platform = platform or platform_for(services=services, device=device, candidate=candidate,
                                                  label=self.label)
+        self.spans = spans or Spans()
+        for method in ("open", "close"):  # creating and ending Appium sessions, wherever the platform does it
+            if callable(getattr(self.platform, method, None)):
+                setattr(self.platform, method, self.spans.wrap("session", getattr(self.platform, method)))
         self.state = AppState()
         self.outcome = Outcome()
         self.ctx = ItemContext(spec=services.clip_spec, state=self.state,
@@ -75,7 +81,8 @@ class ScenarioRunner:
         self.item_dir.mkdir(parents=True, exist_ok=True)
         try:
             for step in self.scenario.steps:
-                with self.reporter.step(step.describe()):
+                part = step.action if step.action in ("launch", "capture") else "steps"
+                with self.reporter.step(step.describe()), self.spans.span(part):
                     self._handlers[step.action](step)
                     self.platform.check_crash(step.describe())
         finally:
@@ -92,10 +99,11 @@ class ScenarioRunner:
             if self.platform.session is not None:
                 # Read after a failure too; what cannot be read is recorded, never allowed to hide the item's error.
                 try:
-                    self.outcome.details["device_fingerprint"] = self.platform.fingerprint().to_dict()
-                    for path in self.platform.collect_logs(self.item_dir):
-                        self.outcome.attachments.append(path)
-                        self.reporter.attach(path, path.name)
+                    with self.spans.span("logs"):
+                        self.outcome.details["device_fingerprint"] = self.platform.fingerprint().to_dict()
+                        for path in self.platform.collect_logs(self.item_dir):
+                            self.outcome.attachments.append(path)
+                            self.reporter.attach(path, path.name)
                 except HarnessError as exc:
                     self.outcome.details["item_end_error"] = str(exc)
         finally:
@@ -214,13 +222,14 @@ class ScenarioRunner:
         if rest > 0:
             time.sleep(rest)
         capture = self.platform.stop_capture(self.item_dir)
-        timing = self._timing_metrics(capture)
-        if capture.video is not None:
-            self.outcome.attachments.append(capture.video)
-            self.reporter.attach(capture.video, f"captured output ({capture.source}, {capture.video.suffix[1:]})")
-        self._stats_metrics()
-        measure.key_frame_checks(self.ctx, [(k.t_ms, k.rgb) for k in capture.key_frames])
-        measure.timing_defects(self.ctx, timing)
+        with self.spans.span("analysis"):
+            timing = self._timing_metrics(capture)
+            if capture.video is not None:
+                self.outcome.attachments.append(capture.video)
+                self.reporter.attach(capture.video, f"captured output ({capture.source}, {capture.video.suffix[1:]})")
+            self._stats_metrics()
+            measure.key_frame_checks(self.ctx, [(k.t_ms, k.rgb) for k in capture.key_frames])
+            measure.timing_defects(self.ctx, timing)
 
     def _timing_metrics(self, capture: Capture) -> dict[str, object]:
         spec = self.services.clip_spec
