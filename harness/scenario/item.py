@@ -127,9 +127,9 @@ def run_item(run: Run, item: ScenarioItem) -> None:
     device, candidate, scenario = item.device, item.candidate, item.scenario
     item_dir = run.run_dir / "items" / item_dir_name(item.name)
     spans = Spans()
-    started_at, started = utc_now_iso(), time.monotonic()
-    with spans.span("host_capacity"):
+    with spans.span("host_capacity"):  # once per web device, before its first item's clock starts
         capacity = _capacity(run, device)
+    started_at, started = utc_now_iso(), time.monotonic()
     _label_item(item)
     if scenario.description:
         allure.dynamic.description(scenario.description)
