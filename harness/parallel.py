@@ -17,6 +17,7 @@ process: in a parallel run an item's captured stdout/stderr may hold another ite
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Generator, Iterator, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
@@ -104,6 +105,29 @@ class _ReportLock:
             return (yield)
 
 
+@contextmanager
+def _allure_threads(config: pytest.Config) -> Iterator[None]:
+    """allure-pytest keeps each thread's results apart (allure_commons' ThreadContextItems), but a thread's first
+    look at an empty context copies the starting thread's last item and fails (StopIteration) when that thread
+    holds none, as in a session of items without fixtures. A placeholder container on the starting thread, for the
+    loop's duration, gives the workers something to copy that no test result, step or label ever lands in."""
+    listener = config.pluginmanager.get_plugin("allure_listener")
+    items = getattr(getattr(listener, "allure_logger", None), "_items", None)
+    contexts = getattr(items, "_thread_context", None)
+    if contexts is None:
+        yield
+        return
+    from allure_commons.model2 import TestResultContainer
+
+    key = f"harness-parallel-{uuid.uuid4()}"
+    contexts[items._init_thread][key] = TestResultContainer(uuid=key)  # type: ignore[union-attr]
+    try:
+        yield
+    finally:
+        for context in list(contexts.values()):
+            context.pop(key, None)
+
+
 def _stopping(session: pytest.Session) -> bool:
     return bool(session.shouldfail or session.shouldstop)
 
@@ -127,7 +151,7 @@ def run_lanes(session: pytest.Session, *, workers: int, parallel_local: bool = F
     saved = session._setupstate
     session._setupstate = _ThreadSetupState(SetupState)  # type: ignore[assignment]
     try:
-        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(plan))),
+        with _allure_threads(session.config), ThreadPoolExecutor(max_workers=max(1, min(workers, len(plan))),
                                 thread_name_prefix="harness-lane") as pool:
             futures: list[Future[None]] = [pool.submit(_run_lane, session, lane) for lane in plan]
             try:

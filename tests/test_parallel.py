@@ -107,3 +107,106 @@ def test_setup_state_is_one_per_thread() -> None:
 def test_parallel_out_of_range_is_bad_input(value: int) -> None:
     with pytest.raises(ConfigError, match=r"--parallel.*an integer from 1 to 64"):
         check_run_options(RunOptions(parallel=value))
+
+
+CONFTEST = '''
+import pytest
+from dataclasses import dataclass
+from harness.parallel import run_lanes
+
+
+@dataclass(frozen=True)
+class Dev:
+    id: str
+    platform: str = "android"
+    connection: str = "local"
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        item.device = Dev(item.name.split("_")[1])
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session):
+    run_lanes(session, workers=2)
+    return True
+'''
+
+TESTS = '''
+import json, threading, time
+from pathlib import Path
+import allure
+import pytest
+
+
+def _body(name, device):
+    allure.dynamic.label("device", device)
+    allure.dynamic.title(name)
+    with allure.step(f"step of {name}"):
+        start = time.time()
+        time.sleep(0.4)
+        allure.attach(name, name="who", attachment_type=allure.attachment_type.TEXT)
+    with open(Path(__file__).with_name("spans.jsonl"), "a") as fh:
+        fh.write(json.dumps({"name": name, "device": device, "start": start, "end": time.time(),
+                             "thread": threading.current_thread().name}) + "\\n")
+
+
+def test_a_1():
+    _body("a1", "a")
+
+
+def test_b_1():
+    _body("b1", "b")
+
+
+def test_a_2():
+    _body("a2", "a")
+
+
+def test_b_2():
+    _body("b2", "b")
+
+
+def test_a_3():
+    _body("a3", "a")
+
+
+def test_b_3():
+    _body("b3", "b")
+    raise AssertionError("b3 fails on purpose")
+'''
+
+
+def test_lanes_in_threads_keep_each_items_allure_result_its_own(tmp_path: Path) -> None:
+    """Real pytest and allure-pytest (no device): two lanes on two threads; every Allure result holds its own
+    item's title, label, step and attachment, the failure stays with its item, and the lanes overlapped. The items
+    have no fixtures, as the matrix's items (a fixture shared by items of two lanes is not supported)."""
+    import subprocess
+    import sys
+
+    (tmp_path / "conftest.py").write_text(CONFTEST)
+    (tmp_path / "test_lanes.py").write_text(TESTS)
+    results = tmp_path / "allure"
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
+                           "--alluredir", str(results), "-c", "/dev/null", "--rootdir", str(tmp_path),
+                           str(tmp_path / "test_lanes.py")],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
+    assert "1 failed, 5 passed" in proc.stdout, proc.stdout + proc.stderr
+    found = [json.loads(p.read_text()) for p in results.glob("*-result.json")]
+    assert sorted(r["name"] for r in found) == ["a1", "a2", "a3", "b1", "b2", "b3"]
+    for result in found:
+        labels = {lab["name"]: lab["value"] for lab in result["labels"] if lab["name"] == "device"}
+        assert labels == {"device": result["name"][0]}
+        assert [s["name"] for s in result["steps"]] == [f"step of {result['name']}"]
+        (attachment,) = result["steps"][0]["attachments"]
+        assert (results / attachment["source"]).read_text() == result["name"]
+        assert result["status"] == ("failed" if result["name"] == "b3" else "passed")
+    spans = [json.loads(line) for line in (tmp_path / "spans.jsonl").read_text().splitlines()]
+    by_device = {d: [s for s in spans if s["device"] == d] for d in ("a", "b")}
+    for device, own in by_device.items():  # one device's items one after another, on one thread
+        assert [s["name"] for s in own] == [f"{device}{n}" for n in (1, 2, 3)]
+        assert len({s["thread"] for s in own}) == 1
+    a_start, a_end = by_device["a"][0]["start"], by_device["a"][-1]["end"]
+    b_start, b_end = by_device["b"][0]["start"], by_device["b"][-1]["end"]
+    assert min(a_end, b_end) - max(a_start, b_start) > 0.6
