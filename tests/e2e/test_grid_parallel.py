@@ -15,11 +15,27 @@ from pathlib import Path
 
 import pytest
 
+import yaml
+
 from harness.devices.appium_server import free_port
-from tests.e2e.test_grid import DEVICES, _devices_file, _harness, _processes_under
+from tests.e2e.test_grid import DEVICES, ROOT, _harness, _processes_under
 
 pytestmark = pytest.mark.e2e
 CANDIDATES = ("glfx@1.0", "pixkit@1.5")
+
+
+def _devices_file(tmp: Path) -> Path:
+    """devices.yaml with the two devices on `connection: grid`, LUT paths made absolute."""
+    data = yaml.safe_load((ROOT / "devices.yaml").read_text())
+    data = {k: v for k, v in data.items() if not k.startswith("x-")}
+    data["devices"] = [dict(d, connection="grid") for d in data["devices"] if d["id"] in DEVICES]
+    for cand in data["candidates"]:
+        for spec in (cand.get("filters") or {}).values():
+            if "lut" in spec:
+                spec["lut"] = str(ROOT / spec["lut"])
+    path = tmp / "devices-grid.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
 
 
 @pytest.fixture(scope="module")
