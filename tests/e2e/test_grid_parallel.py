@@ -14,7 +14,6 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-
 import yaml
 
 from harness.devices.appium_server import free_port
