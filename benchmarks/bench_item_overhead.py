@@ -39,6 +39,7 @@ from harness.devices.capabilities import SessionPlan, capabilities_for  # noqa: 
 from harness.devices.session import split_locator  # noqa: E402
 from harness.paths import apps_dir, cache_dir, vendor_sdk_dir  # noqa: E402
 from harness.report.results import item_dir, load_results  # noqa: E402
+from harness.scenario.spans import Spans  # noqa: E402
 
 DEVICE, CANDIDATE, SCENARIO = "pixel7", "glfx@1.0", "filter-warm"
 WAIT_S, CAPTURE_S = 1.0, 3.0  # scenarios/filter.yaml
@@ -61,14 +62,27 @@ class _Raw:
         return self.driver.execute_async_script(source, *args)
 
 
-def bare_item(appium_url: str, app_url: str, device: Any, candidate: Any, clip: Path, out: Path) -> float:
+def bare_item(appium_url: str, app_url: str, device: Any, candidate: Any, clip: Path,
+              out: Path) -> tuple[float, dict[str, float]]:
     spec = ClipSpec()
+    spans = Spans()
     started = time.monotonic()
     options = AppiumOptions()
     options.load_capabilities(capabilities_for(device, candidate, SessionPlan(clip_path=clip,
                                                                              chromedriver_port=free_port())))
-    driver = webdriver.Remote(appium_url, options=options)
+    with spans.span("session"):
+        driver = webdriver.Remote(appium_url, options=options)
     try:
+        _bare_steps(driver, app_url, device, candidate, spec, spans, out)
+    finally:
+        with spans.span("session"):
+            driver.quit()
+    return time.monotonic() - started, spans.to_dict()
+
+
+def _bare_steps(driver: Any, app_url: str, device: Any, candidate: Any, spec: ClipSpec, spans: Spans,
+                out: Path) -> None:
+    with spans.span("launch"):
         driver.command_executor.add_command("executeCdp", "POST", "/session/$sessionId/goog/cdp/execute")
         raw = _Raw(driver)
         rate = float(device.emulation.cpu_throttling)
@@ -79,6 +93,7 @@ def bare_item(appium_url: str, app_url: str, device: Any, candidate: Any, clip: 
         driver.get(app_url)
         first, _ = probe.wait_first_camera_frame(timeout_s=20)
         assert first is not None, "no first camera frame"
+    with spans.span("steps"):
         name = candidate.app_name("filter", "warm")
         target = split_locator(candidate.locators["select_filter"].format(name=name))
         panel = candidate.locators.get("open_filter_panel")
@@ -87,6 +102,7 @@ def bare_item(appium_url: str, app_url: str, device: Any, candidate: Any, clip: 
             driver.find_element(*split_locator(panel)).click()
         driver.find_element(*target).click()
         time.sleep(WAIT_S)
+    with spans.span("capture"):
         seq = int(probe.info().get("frameCount", 0))
         recording = probe.start_recording()
         capture_start = time.monotonic()
@@ -102,9 +118,6 @@ def bare_item(appium_url: str, app_url: str, device: Any, candidate: Any, clip: 
         assert frames.t_ms, "no frames captured"
         if recording:
             probe.stop_recording(out / "capture.webm")
-    finally:
-        driver.quit()
-    return time.monotonic() - started
 
 
 def harness_items(runs: int, tmp: Path) -> tuple[list[dict[str, Any]], float]:
@@ -141,10 +154,13 @@ def main() -> int:
         try:
             assert candidate.app.web is not None
             app_url = apps.base_url.rstrip("/") + "/" + str(candidate.app.web.url).lstrip("/")
-            bare = [bare_item(appium.url, app_url, device, candidate, clip, tmp) for _ in range(args.runs)]
+            bare_runs = [bare_item(appium.url, app_url, device, candidate, clip, tmp) for _ in range(args.runs)]
         finally:
             apps.stop()
             appium.stop()
+    bare = [b for b, _ in bare_runs]
+    bare_parts = sorted({k for _, split in bare_runs for k in split})
+    bare_split = {k: round(statistics.median(split.get(k, 0.0) for _, split in bare_runs), 3) for k in bare_parts}
     warm = items[1:]
     harness_s = statistics.median(i["duration_s"] for i in warm)
     bare_s = statistics.median(bare)
@@ -152,12 +168,13 @@ def main() -> int:
     split = {k: round(statistics.median(i["timing_s"].get(k, 0.0) for i in warm), 3) for k in parts}
     result = {"harness_item_s": round(harness_s, 3), "bare_script_s": round(bare_s, 3),
               "overhead": round(harness_s / bare_s - 1, 4), "harness_first_item_s": items[0]["duration_s"],
-              "harness_first_item_timing_s": items[0]["timing_s"], "harness_split_s": split,
+              "harness_first_item_timing_s": items[0]["timing_s"], "harness_split_s": split, "bare_split_s": bare_split,
               "harness_items_s": [i["duration_s"] for i in warm], "bare_s": [round(b, 3) for b in bare],
               "harness_process_wall_s": round(harness_wall_s, 1), "runs": args.runs}
     print(f"harness item (median of {len(warm)}, Appium up): {harness_s:.2f} s   bare script: {bare_s:.2f} s   "
           f"overhead: {100 * (harness_s / bare_s - 1):+.1f} %")
     print("harness split (median s): " + ", ".join(f"{k} {v:.2f}" for k, v in split.items()))
+    print("bare split (median s): " + ", ".join(f"{k} {v:.2f}" for k, v in bare_split.items()))
     print(f"first item (starts Appium): {items[0]['duration_s']:.2f} s {items[0]['timing_s']}")
     print(f"whole `harness run` process for {len(items)} items: {harness_wall_s:.1f} s")
     if args.json:
