@@ -146,6 +146,9 @@ def run_lanes(session: pytest.Session, *, workers: int, parallel_local: bool = F
     from _pytest.runner import SetupState
 
     plan = lanes(session.items, parallel_local=parallel_local)
+    progress = session.config.pluginmanager.get_plugin("harness-progress")
+    if progress is not None:
+        progress.workers = max(1, min(workers, len(plan)))
     report_lock = _ReportLock()
     session.config.pluginmanager.register(report_lock, "harness-parallel-report-lock")
     saved = session._setupstate

@@ -27,11 +27,12 @@ def format_clock(seconds: float) -> str:
     return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
 
 
-def eta_s(durations_s: list[float], remaining: int) -> float | None:
-    """Time left: the mean duration of the finished items times the items left (None before the first)."""
+def eta_s(durations_s: list[float], remaining: int, workers: int = 1) -> float | None:
+    """Time left: the mean duration of the finished items times the items left, shared by the workers running at
+    once (`--parallel`; None before the first)."""
     if not durations_s:
         return None
-    return sum(durations_s) / len(durations_s) * max(remaining, 0)
+    return sum(durations_s) / len(durations_s) * max(remaining, 0) / max(workers, 1)
 
 
 def progress_line(*, done: int, total: int, elapsed_s: float, eta: float | None, record: ItemRecord | None,
@@ -61,6 +62,7 @@ class Progress:
     started_s: float | None = None
     durations_s: list[float] = field(default_factory=list)
     failures: int = 0
+    workers: int = 1  # items running at once (--parallel, as many as there are lanes)
     _item_started: dict[str, float] = field(default_factory=dict)
     _outcomes: dict[str, str] = field(default_factory=dict)
 
@@ -93,7 +95,7 @@ class Progress:
         done = len(self.durations_s)
         first = now if self.started_s is None else self.started_s
         line = progress_line(done=done, total=max(self.total, done), elapsed_s=now - first,
-                             eta=eta_s(self.durations_s, self.total - done), record=record,
+                             eta=eta_s(self.durations_s, self.total - done, self.workers), record=record,
                              name=record.name if record is not None else name, outcome=outcome,
                              duration_s=now - started, failures=self.failures)
         if self.write_line is not None:

@@ -210,3 +210,10 @@ def test_lanes_in_threads_keep_each_items_allure_result_its_own(tmp_path: Path) 
     a_start, a_end = by_device["a"][0]["start"], by_device["a"][-1]["end"]
     b_start, b_end = by_device["b"][0]["start"], by_device["b"][-1]["end"]
     assert min(a_end, b_end) - max(a_start, b_start) > 0.6
+
+
+def test_eta_is_shared_by_the_workers() -> None:
+    from harness.progress import eta_s
+
+    assert eta_s([10.0, 20.0], remaining=4) == 60.0
+    assert eta_s([10.0, 20.0], remaining=4, workers=2) == 30.0
