@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 from harness.capture.latency import find_onset
-from harness.capture.web import WebProbe
+from harness.capture.web import ProbeFrames, WebProbe
 from harness.config.devices import Candidate, Device
 from harness.devices.capabilities import SessionPlan, capabilities_for
 from harness.devices.session import DeviceSession
@@ -186,10 +186,15 @@ class WebPlatform:
         first_seq = max(0, tap_seq - 15)
         deadline = time.monotonic() + EFFECT_TIMEOUT_S
         onset = None
+        frames = ProbeFrames(first_seq, [], [], [])
         while onset is None and time.monotonic() < deadline:
             time.sleep(0.15)
-            frames = probe.frames(first_seq)
-            if frames.thumbs is None or not frames.t_ms:
+            # Only the frames not fetched yet: each poll used to fetch and decode every frame since the tap again.
+            new = probe.frames(frames.first_seq + len(frames.t_ms) if frames.t_ms else first_seq)
+            if new.thumbs is None or not new.t_ms:
+                continue
+            frames = frames + new
+            if frames.thumbs is None:
                 continue
             seqs = list(range(frames.first_seq, frames.first_seq + len(frames.t_ms)))
             onset = find_onset(seqs, frames.t_ms, frames.indices, frames.thumbs, spec=self.services.clip_spec,
