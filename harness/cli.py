@@ -12,8 +12,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from harness.errors import AnalysisError, ConfigError, HarnessError
 from harness.exitcodes import EXIT_FAILED, EXIT_INFRA, EXIT_OK, EXIT_USAGE
@@ -153,7 +155,11 @@ def _baseline(args: argparse.Namespace) -> int:
 
 def _pytest_args(args: argparse.Namespace) -> list[str]:
     from harness.config import load_config, load_scenarios, validate_matrix
+    from harness.preflight import RunOptions, check_run_options
 
+    check_run_options(RunOptions(run_dir=args.run_dir, store=args.store, repeat=args.repeat,
+                                 known_issues=args.known_issues, gate_config=getattr(args, "gate_config", None),
+                                 baseline=getattr(args, "baseline", None)))
     devices_file = Path(args.devices).resolve()
     scenarios_dir = Path(args.scenarios).resolve()
     # Validate everything before any server or browser starts.
@@ -322,12 +328,14 @@ def _matrix_options(run: argparse.ArgumentParser) -> None:
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
-    """Every option's help ends with its default, unless the help already says it."""
+    """Every option's help ends with its default (or says it is required), unless the help already says it."""
 
     def _get_help_string(self, action: argparse.Action) -> str | None:
         text = action.help or ""
         if "default" in text or action.default is argparse.SUPPRESS or not action.option_strings:
             return text
+        if action.required:
+            return text if "required" in text else f"{text} (required)"
         if action.default is None or action.default is False:
             return f"{text} (default: {'off' if action.default is False else 'none'})"
         return f"{text} (default: %(default)s)"
@@ -344,10 +352,32 @@ def package_version() -> str:
         return __version__
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with usage errors on one line (`harness: error: --repeat: ...`), exit 2, as every bad input."""
+
+    def error(self, message: str) -> NoReturn:
+        from harness.secrets import mask_secrets
+
+        text = " ".join(mask_secrets(message).split())
+        match = re.match(r"argument (\S+?)(?:/\S+)?: (.*)", text)
+        if match:
+            text = f"{match.group(1)}: {match.group(2)}"
+        choices = re.search(r" \(choose from (.*)\)$", text)
+        if choices:
+            text = text[: choices.start()] + f"; allowed: {choices.group(1)}"
+        elif "invalid int value" in text:
+            text += "; allowed: an integer"
+        elif "invalid float value" in text:
+            text += "; allowed: a number"
+        else:
+            text += f"; allowed: the options and values of `{self.prog} --help`"
+        self.exit(EXIT_USAGE, f"harness: error: {text}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="harness", description="Integration test harness for short-video SDKs. "
-                                     "Exit codes: 0 passed, 1 failed, 2 bad input, 3 infrastructure.",
-                                     formatter_class=HelpFormatter)
+    parser: argparse.ArgumentParser = _Parser(
+        prog="harness", description="Integration test harness for short-video SDKs. "
+        "Exit codes: 0 passed, 1 failed, 2 bad input, 3 infrastructure.", formatter_class=HelpFormatter)
     parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}",
                         help="print the harness's version and exit")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -428,6 +458,9 @@ def main(argv: list[str] | None = None) -> int:
     if "--" in argv:
         cut = argv.index("--")
         argv, extra = argv[:cut], argv[cut + 1:]
+    from harness.secrets import register_environment
+
+    register_environment()
     args = build_parser().parse_args(argv)
     try:
         if args.command == "run":
