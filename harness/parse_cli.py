@@ -28,6 +28,7 @@ from harness.parse import (
     parse_logcat,
     parse_sf_latency,
     parse_sf_list,
+    parse_sf_timestats,
     read_text,
 )
 from harness.parse_summary import metrics_of, summary_lines
@@ -40,6 +41,7 @@ PARSERS: dict[Kind, Callable[..., Any]] = {
     Kind.GFXINFO: parse_gfxinfo,
     Kind.SF_LATENCY: parse_sf_latency,
     Kind.SF_LIST: parse_sf_list,
+    Kind.SF_TIMESTATS: parse_sf_timestats,
     Kind.GETPROP: parse_getprop,
     Kind.DISPLAY: parse_display,
     Kind.IOS_FPS: parse_ios_fps,
@@ -49,7 +51,7 @@ PARSERS: dict[Kind, Callable[..., Any]] = {
 def add_parser(sub: Any) -> None:
     """The `parse` subcommand on the harness's subparsers."""
     p = sub.add_parser("parse", help="parse a captured device output (am start, logcat, gfxinfo, SurfaceFlinger, "
-                       "getprop, display, iOS fps log) and print a summary or JSON")
+                       "getprop, display, SurfaceFlinger timestats, iOS fps log) and print a summary or JSON")
     p.add_argument("kind", nargs="?", metavar="KIND", help=f"one of {', '.join(KINDS)} (default: from the content)")
     p.add_argument("file", metavar="FILE")
     p.add_argument("--json", action="store_true", help="print the parsed result as JSON")
@@ -60,7 +62,7 @@ def to_jsonable(value: Any) -> Any:
     tuples, dicts, enums and datetimes as plain JSON values."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         out = {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
-        for name in ("valid", "refresh_hz", "refresh_period_ns"):
+        for name in ("valid", "refresh_hz", "refresh_period_ns", "present_intervals"):
             attr = getattr(type(value), name, None)
             if isinstance(attr, property):
                 out[name] = to_jsonable(getattr(value, name))
@@ -84,7 +86,7 @@ def run(kind_text: str | None, file: str, *, as_json: bool) -> int:
             return EXIT_USAGE
         path = Path(file)
         if not path.is_file():
-            raise ParseError("no such file", source=file)
+            raise ParseError("is a folder; allowed a file" if path.is_dir() else "no such file", source=file)
         text = read_text(path)
         kind = Kind(kind_text) if kind_text else detect_kind(text, source=file)
         result = PARSERS[kind](text, source=file)

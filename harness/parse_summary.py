@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from harness.errors import ParseError
 from harness.metrics import device_frames, stats
 from harness.parse import (
     AmStart,
@@ -16,6 +17,8 @@ from harness.parse import (
     Kind,
     LogcatEvents,
     SfLatency,
+    SfTimeStats,
+    android_fingerprint,
 )
 
 
@@ -102,9 +105,20 @@ def summary_lines(kind: Kind, result: Any) -> list[str]:
         assert isinstance(result, list)
         views = [name for name in result if "SurfaceView" in name]
         return [f"{len(result)} layers, {len(views)} SurfaceView layers", *views]
+    if kind is Kind.SF_TIMESTATS:
+        assert isinstance(result, SfTimeStats)
+        return [f"{len(result.layers)} layers", *(
+            f"{x.name}: {x.total_frames} frames, {x.dropped_frames} dropped, average {x.average_fps} fps"
+            for x in result.layers if x.total_frames)]
     if kind is Kind.GETPROP:
         assert isinstance(result, dict)
-        return [f"{len(result)} properties"]
+        try:
+            fp = android_fingerprint(result)
+        except ParseError as exc:
+            return [f"{len(result)} properties", f"fingerprint: unknown ({exc.detail})"]
+        return [f"{len(result)} properties",
+                f"fingerprint: {fp.manufacturer} {fp.model} ({fp.device}), SoC {fp.soc} ({fp.soc_source}), Android "
+                f"{fp.release} (SDK {fp.sdk_level})", f"build: {fp.build_fingerprint}"]
     if kind is Kind.DISPLAY:
         assert isinstance(result, DisplayInfo)
         return [f"{result.source_kind}: refresh {result.refresh_hz:g} Hz, supported "

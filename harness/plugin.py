@@ -19,6 +19,7 @@ from harness.devices.connection import preflight
 from harness.errors import ConfigError, HarnessError, ServiceUnavailableError
 from harness.known_issues import resolve_known_issues
 from harness.paths import project_root
+from harness.preflight import RunOptions, check_run_options
 from harness.run import Run, new_run_id
 from harness.secrets import mask_secrets, register_environment
 
@@ -95,8 +96,13 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from exc
     run_id = new_run_id()
     run_dir = Path(config.getoption("run_dir") or (project_root() / "reports" / run_id)).resolve()
-    if config.getoption("repeat") < 1:
-        raise pytest.UsageError(f"--repeat: {config.getoption('repeat')} is not allowed; allowed: 1 or more")
+    try:
+        check_run_options(RunOptions(
+            run_dir=str(run_dir), store=config.getoption("store"), repeat=config.getoption("repeat"),
+            gate_config=config.getoption("gate_config"), baseline=config.getoption("baseline"),
+            report_name=config.getoption("report_name")))
+    except HarnessError as exc:
+        raise pytest.UsageError(str(exc)) from exc
     if config.getoption("collectonly"):  # lists the items, writes nothing: no run folder, store or report
         config.stash[RUN_KEY] = Run(run_id=run_id, run_dir=run_dir, config=matrix, scenarios=scenarios,
                                     devices=devices, candidates=candidates, write_files=False)

@@ -11,6 +11,7 @@ from device_outputs import FIXTURES
 from harness.parse import (
     INT64_MAX,
     Kind,
+    ParseError,
     android_fingerprint,
     detect_kind,
     find_camera_layer,
@@ -503,3 +504,27 @@ def test_ios_fps_log() -> None:
     p = log.processes[0]
     assert (p.pid, p.name, p.cpu_percent, p.memory, p.threads) == (37027, "hearthstone", 0.0, "1.37 GiB", 86)
     assert log.processes[1].cpu_percent == 42.7
+
+
+PARSERS = (parse_am_start, parse_logcat, parse_gfxinfo, parse_sf_latency, parse_sf_list, parse_getprop,
+           parse_display, parse_ios_fps)
+
+
+@pytest.mark.parametrize("rel", sorted(KIND_OF))
+def test_wrong_or_cut_input_is_a_parse_error_or_a_result(rel: str) -> None:
+    """Every parser on every fixture (mostly the wrong kind), and every fixture cut at 25 seeded random places: a
+    result or a ParseError naming the source, never another exception."""
+    import random
+
+    full = text(rel)
+    rng = random.Random(rel)
+    inputs = [full, *(full[: rng.randrange(len(full))] for _ in range(25))]
+    messages = []
+    for parser in PARSERS:
+        for sample in inputs:
+            try:
+                parser(sample, source=rel)
+            except ParseError as exc:
+                messages.append(str(exc))
+    assert messages  # the wrong kinds at least
+    assert all(m.startswith(f"{rel}:") and "\n" not in m for m in messages)

@@ -47,20 +47,26 @@ LOCATOR_STRATEGIES: tuple[str, ...] = (
 WEB_LOCATOR_STRATEGIES: tuple[str, ...] = ("css", "xpath")
 LOCATOR_PLACEHOLDERS: tuple[str, ...] = ("name", "level")
 
+MAX_ID_CHARS = 64  # ids become file, folder and report names
+MAX_NAME_CHARS = 200  # display names and other free text
 _ID_TEXT = "lowercase letters, digits, '.', '_' and '-', starting with a letter or digit"
-DeviceId = Annotated[str, Field(pattern=ID_PATTERN), Allowed(_ID_TEXT)]
-SdkName = Annotated[str, Field(pattern=ID_PATTERN), Allowed(_ID_TEXT)]
+DeviceId = Annotated[str, Field(pattern=ID_PATTERN, max_length=MAX_ID_CHARS), Allowed(_ID_TEXT)]
+SdkName = Annotated[str, Field(pattern=ID_PATTERN, max_length=MAX_ID_CHARS), Allowed(_ID_TEXT)]
 CandidateId = Annotated[
     str,
-    Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@+-]*$"),
+    Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@+-]*$", max_length=MAX_ID_CHARS),
     Allowed("letters, digits, '.', '_', '@', '+' and '-' (default: sdk@version)"),
 ]
 Version = Annotated[
     str,
-    Field(pattern=r"^[0-9A-Za-z][0-9A-Za-z._+-]*$"),
+    Field(pattern=r"^[0-9A-Za-z][0-9A-Za-z._+-]*$", max_length=MAX_ID_CHARS),
     Allowed('a quoted version string such as "2.0" or "1.4.2-beta"'),
 ]
-Text = Annotated[str, Field(min_length=1), Allowed("a non-empty string")]
+Text = Annotated[
+    str,
+    Field(min_length=1, max_length=MAX_NAME_CHARS),
+    Allowed("a non-empty string"),
+]
 
 
 def version_sort_key(version: str) -> tuple[tuple[int, int, str], ...]:
@@ -69,9 +75,15 @@ def version_sort_key(version: str) -> tuple[tuple[int, int, str], ...]:
     return tuple((0, int(part), "") if part.isdigit() else (1, 0, part)
                  for part in re.split(r"(\d+)", version) if part)
 
-KeyName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$"), Allowed("lowercase letters, digits and '_'")]
+KeyName = Annotated[
+    str,
+    Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=MAX_ID_CHARS),
+    Allowed("lowercase letters, digits and '_'"),
+]
 ItemName = Annotated[
-    str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"), Allowed("letters, digits, '_', '.' and '-'")
+    str,
+    Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=MAX_ID_CHARS),
+    Allowed("letters, digits, '_', '.' and '-'"),
 ]
 Port = Annotated[int, Field(ge=1024, le=65535)]
 

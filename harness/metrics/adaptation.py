@@ -400,7 +400,7 @@ def analyse_frame(
     if pose.basis.startswith("none"):
         notes.append("rotation, mirroring and aspect not judged: " + pose.basis)
     aligned, region = _aligned(out, src.shape, pose, decoded, geo)
-    region[max(0, indexcode.band_top(aligned.shape[0]) - BAND_MARGIN_ROWS) :] = False
+    region[max(0, indexcode.band_top(aligned.shape[0], aligned.shape[1]) - BAND_MARGIN_ROWS) :] = False
     sparse = region.copy()  # every other row and column: the same means from a quarter of the CIEDE2000 work
     sparse[1::2] = False
     sparse[:, 1::2] = False

@@ -1,5 +1,5 @@
 """Parsers for what real Android and iOS devices print: `am start -W`, logcat, `dumpsys gfxinfo [framestats]`,
-`dumpsys SurfaceFlinger --latency / --list`, getprop, `dumpsys display` / `dumpsys SurfaceFlinger`, and
+`dumpsys SurfaceFlinger --latency / --list / --timestats`, getprop, `dumpsys display` / `dumpsys SurfaceFlinger`, and
 pymobiledevice3 fps logs. Pure functions: text in, frozen dataclasses out; a text that cannot be read is a
 ParseError naming the source and the line. Nothing here talks to a device."""
 
@@ -29,6 +29,7 @@ from harness.parse.surfaceflinger import (
     surface_view_layers,
     unwrap_layer_name,
 )
+from harness.parse.timestats import SfTimeStats, TimeStatsLayer, parse_sf_timestats
 
 __all__ = [
     "INT64_MAX",
@@ -53,6 +54,8 @@ __all__ = [
     "ParseError",
     "SfFrame",
     "SfLatency",
+    "SfTimeStats",
+    "TimeStatsLayer",
     "android_fingerprint",
     "decode",
     "detect_kind",
@@ -69,6 +72,7 @@ __all__ = [
     "parse_logcat",
     "parse_sf_latency",
     "parse_sf_list",
+    "parse_sf_timestats",
     "read_text",
     "surface_view_layers",
     "unwrap_layer_name",

@@ -8,7 +8,7 @@ from enum import StrEnum
 from harness.errors import ParseError
 from harness.parse._text import split_lines
 from harness.parse.display import is_surfaceflinger_dump
-from harness.parse.logcat import split_logcat_line
+from harness.parse.logcat import is_long_header, split_logcat_line
 
 
 class Kind(StrEnum):
@@ -17,6 +17,7 @@ class Kind(StrEnum):
     GFXINFO = "gfxinfo"
     SF_LATENCY = "sf-latency"
     SF_LIST = "sf-list"
+    SF_TIMESTATS = "sf-timestats"
     GETPROP = "getprop"
     DISPLAY = "display"
     IOS_FPS = "ios-fps"
@@ -37,9 +38,10 @@ def detect_kind(text: str, *, source: str = "<text>") -> Kind:
     """The kind of device output `text` is. The checks run in this order, the first that holds wins:
     ios-fps (a `{'currentTime': ..., 'fps': N}` line), gfxinfo (a PROFILEDATA marker, `Graphics info for pid`,
     `Total frames rendered:`), getprop (first line `[key]: [value`), sf-latency (first line one integer, every
-    other line three integers or a cut mark), display (`dumpsys display` or `dumpsys SurfaceFlinger` markers),
-    logcat (at least half the lines in a logcat format), am-start (`Starting: Intent {`, `Status: ok|timeout`),
-    sf-list (at least half the lines end in a layer id `#n`). None holds: a ParseError listing the kinds."""
+    other line three integers or a cut mark), sf-timestats (`SurfaceFlinger TimeStats:` or `layerName = `),
+    display (`dumpsys display` or `dumpsys SurfaceFlinger` markers), logcat (a `-v long` header, or at least half
+    the lines in a logcat format), am-start (`Starting: Intent {`, `Status: ok|timeout`), sf-list (at least half
+    the lines end in a layer id `#n`). None holds: a ParseError listing the kinds."""
     lines = [(k, line.strip()) for k, line in enumerate(split_lines(text), start=1) if line.strip()]
     if not lines:
         raise ParseError("empty: nothing to recognise", source=source, line=1)
@@ -52,9 +54,13 @@ def detect_kind(text: str, *, source: str = "<text>") -> Kind:
         return Kind.GETPROP
     if _INT.match(body[0]) and all(_LATENCY_ROW.match(line) or set(line) == {"."} for line in body[1:]):
         return Kind.SF_LATENCY
+    if any(line == "SurfaceFlinger TimeStats:" or line.startswith("layerName = ") for line in body):
+        return Kind.SF_TIMESTATS
     if "DISPLAY MANAGER" in text or "DisplayDeviceInfo{" in text or is_surfaceflinger_dump(text):
         return Kind.DISPLAY
-    if 2 * sum(split_logcat_line(line, k) is not None for k, line in lines) >= len(lines):
+    if any(is_long_header(line) for line in body) or 2 * sum(
+        split_logcat_line(line, k) is not None for k, line in lines
+    ) >= len(lines):
         return Kind.LOGCAT
     if any(_AM_START.search(line) for line in body):
         return Kind.AM_START

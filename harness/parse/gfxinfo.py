@@ -56,8 +56,8 @@ class GfxSummary:
     """
 
     total_frames: int
-    janky_frames: int | None
-    janky_percent: float | None
+    janky_frames: int | None = None
+    janky_percent: float | None = None
     p50_ms: int | None = None
     p90_ms: int | None = None
     p95_ms: int | None = None
@@ -208,6 +208,10 @@ def parse_gfxinfo(text: str, *, source: str = "<text>") -> GfxInfo:
             continue
         k += 1
     if not found:
+        not_running = next((k for k, raw in enumerate(lines, start=1) if raw.startswith("No process found for:")), 0)
+        if not_running:
+            raise ParseError(f"{lines[not_running - 1].strip()} (the app was not running when gfxinfo was dumped)",
+                             source=source, line=not_running)
         raise ParseError("no gfxinfo summary (Total frames rendered:) and no framestats block (---PROFILEDATA---)",
                          source=source, line=1)
     processes = [_freeze(p) for p in procs]
@@ -260,8 +264,8 @@ def _summary(lines: list[str], k: int, package: str | None, window: str | None, 
             values[_PERCENTILES[key]] = int(ms.group("ms"))
         elif key in _COUNTERS:
             values[_COUNTERS[key]] = to_int(value, source=source, line=line, what=key)
-        elif key not in ("HISTOGRAM", "GPU HISTOGRAM"):
-            break
+        elif key not in ("HISTOGRAM", "GPU HISTOGRAM") and not key.startswith("Number "):
+            break  # counters a newer release adds ("Number ...") are skipped, anything else ends the block
         k += 1
     if "total_frames" not in values:
         raise ParseError("a summary block without 'Total frames rendered:'", source=source, line=start + 1)

@@ -1,9 +1,10 @@
-"""Launch, crash and ANR events in `adb logcat` text (threadtime, time, brief and tag formats, and lines reduced to
-"time message").
+"""Launch, crash and ANR events in `adb logcat` text (threadtime, time, brief, tag and long formats, and lines
+reduced to "time message").
 
 Events (messages as Android prints them):
-- `ActivityManager` / `ActivityTaskManager`: `Displayed pkg/.Act: +1s234ms` (optionally ` (total +2s5ms)`): time
-  to initial display, and `Fully drawn pkg/.Act: +3s493ms`: time to `reportFullyDrawn()`.
+- `ActivityManager` / `ActivityTaskManager`: `Displayed pkg/.Act: +1s234ms` (optionally ` (total +2s5ms)`; Android
+  14+ prints `Displayed pkg/.Act for user 0: +1s234ms`): time to initial display, and `Fully drawn pkg/.Act:
+  +3s493ms`: time to `reportFullyDrawn()`.
 - `AndroidRuntime`: `FATAL EXCEPTION: main`, then `Process: pkg, PID: n` (Android 5+), then the exception line.
 - native: `libc`: `Fatal signal 11 (SIGSEGV), code 1 ..., pid 1200 (pkg)`, and `DEBUG`'s tombstone starting with
   `*** *** ***`, then `pid: n, tid: n, name: x  >>> pkg <<<` and `signal 11 (SIGSEGV) ...`. One crash prints both;
@@ -14,7 +15,7 @@ Events (messages as Android prints them):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from harness.errors import ParseError
@@ -31,12 +32,18 @@ _BRIEF = re.compile(
     r"^(?:(?P<time>(?:\d{4}-)?\d\d-\d\d\s+\d\d:\d\d:\d\d\.\d+)\s+)?(?P<level>[VDIWEFAS])/(?P<tag>[^(:]*?)\s*"
     r"(?:\(\s*(?P<pid>\d+)\))?: (?P<msg>.*)$"
 )
+# long: "[ 04-05 15:50:00.421  1201: 1239 I/ActivityManager ]", the message on the lines after it
+_LONG = re.compile(
+    r"^\[\s*(?P<time>(?:\d{4}-)?\d\d-\d\d\s+\d\d:\d\d:\d\d\.\d+)\s+(?P<pid>\d+):\s*(?P<tid>\S+)\s+"
+    r"(?P<level>[VDIWEFAS])/(?P<tag>.*?)\s*\]\s*$"
+)
 # a line reduced to "14:11:32.480 message" (excerpts in reports)
 _TIME_ONLY = re.compile(r"^(?P<time>\d\d:\d\d:\d\d\.\d+)\s+(?P<msg>.*)$")
 _SKIP = re.compile(r"^-+ beginning of ")
 
 _DISPLAYED = re.compile(
-    rf"^Displayed (?P<cmp>\S+/\S+?): (?P<dur>{_DURATION})(?:\s+\(total (?P<total>{_DURATION})\))?\s*$"
+    rf"^Displayed (?P<cmp>\S+/\S+?)(?: for user (?P<user>\d+))?: (?P<dur>{_DURATION})"
+    rf"(?:\s+\(total (?P<total>{_DURATION})\))?\s*$"
 )
 _FULLY_DRAWN = re.compile(rf"^Fully drawn (?P<cmp>\S+/\S+?): (?P<dur>{_DURATION})\s*$")
 _FATAL = re.compile(r"^FATAL EXCEPTION: (?P<thread>.*)$")
@@ -58,13 +65,15 @@ _LOOKAHEAD = 40  # lines searched after FATAL EXCEPTION / ANR / *** for the line
 @dataclass(frozen=True)
 class DisplayedEvent:
     """`Displayed component: +duration [(total +t)]`: time to initial display (ms); total_ms when Android printed
-    a `(total ...)` (several activities in one launch). line: 1-based line in the text."""
+    a `(total ...)` (several activities in one launch). line: 1-based line in the text; user: the Android user
+    (Android 14+ prints it)."""
 
     component: str
     duration_ms: int
     total_ms: int | None
     line: int
     time: str | None = None
+    user: int | None = None
 
 
 @dataclass(frozen=True)
@@ -127,6 +136,11 @@ class LogLine:
     time: str | None = None
 
 
+def is_long_header(raw: str) -> bool:
+    """Whether a line is a `logcat -v long` entry header ("[ 04-05 15:50:00.421  1201: 1239 I/Tag ]")."""
+    return _LONG.match(raw) is not None
+
+
 def split_logcat_line(raw: str, line: int) -> LogLine | None:
     """The fields of one logcat line in threadtime, time, brief or tag format, or reduced to "time message";
     None when it is in none of them."""
@@ -142,15 +156,25 @@ def split_logcat_line(raw: str, line: int) -> LogLine | None:
 
 
 def parse_logcat(text: str, *, source: str = "<text>") -> LogcatEvents:
-    """Launch, crash and ANR events (see the module's docstring). Lines in no logcat format are skipped; text with
+    """Launch, crash and ANR events (see the module's docstring); in the long format an event's line is its message
+    line. Lines in no logcat format are skipped; text with
     lines but none in a logcat format is a ParseError (line 1). Empty text is an empty log."""
     entries: list[LogLine] = []
     seen_lines = 0
+    header: LogLine | None = None  # -v long: the header the following message lines belong to
     for k, raw in enumerate(split_lines(text), start=1):
-        if not raw.strip() or _SKIP.match(raw):
+        if not raw.strip():
+            header = None
+            continue
+        if _SKIP.match(raw):
             continue
         seen_lines += 1
-        entry = split_logcat_line(raw, k)
+        if (long := _LONG.match(raw)) is not None:
+            header = LogLine(line=k, message="", tag=long.group("tag").strip(), pid=int(long.group("pid")),
+                             level=long.group("level"), time=long.group("time"))
+            entries.append(header)
+            continue
+        entry = replace(header, line=k, message=raw.strip()) if header is not None else split_logcat_line(raw, k)
         if entry is not None:
             entries.append(entry)
     if seen_lines and not entries:
@@ -191,7 +215,8 @@ def _events(entries: list[LogLine], *, source: str) -> LogcatEvents:
             total = m.group("total")
             displayed.append(DisplayedEvent(
                 component=m.group("cmp"), duration_ms=_duration(m.group("dur"), source=source, line=e.line),
-                total_ms=_duration(total, source=source, line=e.line) if total else None, line=e.line, time=e.time))
+                total_ms=_duration(total, source=source, line=e.line) if total else None, line=e.line, time=e.time,
+                user=int(m.group("user")) if m.group("user") else None))
         elif launch_tag and (m := _FULLY_DRAWN.match(msg)):
             fully_drawn.append(FullyDrawnEvent(component=m.group("cmp"), line=e.line, time=e.time,
                                                duration_ms=_duration(m.group("dur"), source=source, line=e.line)))

@@ -5,8 +5,9 @@
 frameReady` (ns, tab separated). A row is a presented frame only when 0 < actualPresent < INT64_MAX (INT64_MAX:
 the present fence has not signalled yet; 0: the slot is unused). A wrong layer, a layer without buffers (the
 non-BLAST SurfaceView container on Android 12+) and some Android 16 builds print all-zero rows: that is zero valid
-frames, not an error. Layer names on Android 12+ look like `SurfaceView[pkg/pkg.Act](BLAST)#123`, before that
-`SurfaceView - pkg/pkg.Act#0`; Android 15 --list may wrap each name as `RequestedLayerState{<name> parentId=..}`.
+frames, not an error. Layer names on Android 12+ look like `SurfaceView[pkg/pkg.Act](BLAST)#123` (Android 13+:
+`SurfaceView[pkg/pkg.Act]@0(BLAST)#123`, sometimes after a hex id), before that `SurfaceView - pkg/pkg.Act#0`;
+Android 15 --list may wrap each name as `RequestedLayerState{<name> parentId=..}`.
 """
 
 from __future__ import annotations
@@ -19,10 +20,14 @@ from harness.errors import ParseError
 from harness.parse._text import INT64_MAX, split_lines, to_int
 
 _DOTS = re.compile(r"^(?:\.{3,}|…+)$")  # an excerpt's cut mark
-_REQUESTED = re.compile(r"^RequestedLayerState\{(?P<name>.*?#\d+)(?:\s+parentId=[^}]*)?\}\s*$")
+# "RequestedLayerState{<name>#<id> parentId=.. z=..}" or "... visible=true}": the name ends at the layer id
+_REQUESTED = re.compile(r"^RequestedLayerState\{(?P<name>.*#\d+)(?:\s+\w+=[^}]*)?\}\s*$")
 _REQUESTED_LOOSE = re.compile(r"^RequestedLayerState\{(?P<name>.*)\}\s*$")
+# "[<hash> ]SurfaceView[pkg/Act][@n][(BLAST)][#id]" (Android 12+; "@n" numbers the window's SurfaceViews, Android
+# 13+) or "SurfaceView - pkg/Act[#id]" (Android 11 and before)
 _SURFACE_VIEW = re.compile(
-    r"^SurfaceView(?:\[(?P<bracket>[^\]]*)\](?P<blast>\(BLAST\))?| - (?P<dash>\S+?))(?:#(?P<id>\d+))?$"
+    r"^(?:[0-9a-f]+ )?SurfaceView(?:\[(?P<bracket>[^\]]*)\](?:@\d+)?(?P<blast>\(BLAST\))?| - (?P<dash>\S+?))"
+    r"(?:#(?P<id>\d+))?$"
 )
 
 
@@ -99,8 +104,8 @@ def merge_latency(dumps: Sequence[SfLatency]) -> SfLatency:
 
 
 def unwrap_layer_name(line: str) -> str:
-    """A layer name as --latency takes it: Android 15's `RequestedLayerState{<name> parentId=.. z=..}` gives
-    `<name>`; other lines are returned stripped."""
+    """A layer name as --latency takes it: Android 15's `RequestedLayerState{<name>#<id> parentId=.. z=..}` (or
+    `... visible=true}`) gives `<name>#<id>`; other lines are returned stripped."""
     text = line.strip()
     m = _REQUESTED.match(text) or _REQUESTED_LOOSE.match(text)
     return m.group("name").strip() if m else text

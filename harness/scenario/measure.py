@@ -17,11 +17,12 @@ import numpy as np
 
 from harness.analyze import decode_timeline
 from harness.capture.clip import ClipSpec, face_box, render_frame, skin_mask
+from harness.capture.clip import band_top as clip_band_top
 from harness.errors import AnalysisError, SdkDefectError
 from harness.metrics import adaptation, beauty, response, sticker, visual
 from harness.metrics.adaptation import Finding
 from harness.metrics.frames import analyze_timeline
-from harness.metrics.indexcode import band_top, decode_index, to_clip_frame
+from harness.metrics.indexcode import decode_index, to_clip_frame
 from harness.metrics.lut import Lut3D, apply_lut, load_cube
 from harness.metrics.visual_common import CheckResult
 from harness.scenario.context import ItemContext
@@ -118,7 +119,7 @@ def key_frame_checks(ctx: ItemContext, key_frames: Sequence[tuple[float, np.ndar
     positions: list[tuple[float, float] | None] = []
     findings: dict[str, list[Finding]] = {}
     responses: list[response.ColourResponse] = []
-    region = (0, 0, spec.width, band_top(spec.height))  # everything but the index-code band
+    region = (0, 0, spec.width, clip_band_top(spec))  # everything but the index-code band
     for n, (_t, frame) in enumerate(key_frames, start=1):
         if n == 1:
             shot = save_rgb(ctx.item_dir / "key_frame_1.png", frame)
@@ -136,7 +137,8 @@ def key_frame_checks(ctx: ItemContext, key_frames: Sequence[tuple[float, np.ndar
         exclude = response.spatial_exclusion(face_box(spec, found.index), beauty_on=state.beauty > 0,
                                              effect_on=state.effect != "none")
         responses.append(response.colour_response(
-            source, output, region=response.response_region(spec.width, spec.height, exclude=exclude),
+            source, output, region=response.response_region(spec.width, spec.height, exclude=exclude,
+                                                                  version=spec.version),
             bins=response.RESPONSE_BINS))
         base = source
         lut_path = ctx.filter_luts.get(state.filter) if state.filter != "none" else None

@@ -11,7 +11,7 @@ from pathlib import Path
 from harness.config.devices import Candidate, Device
 from harness.config.scenarios import LaunchStep, Scenario, Step
 from harness.devices.session import DeviceSession
-from harness.errors import AnalysisError, InfrastructureError, SdkDefectError
+from harness.errors import AnalysisError, HarnessError, InfrastructureError, SdkDefectError
 from harness.metrics import stats
 from harness.metrics.frames import analyze_timeline
 from harness.platforms.base import (
@@ -89,10 +89,14 @@ class ScenarioRunner:
         """Logs, the device fingerprint and the platform's notes go into the item, then the app is closed."""
         try:
             if self.platform.session is not None:
-                self.outcome.details["device_fingerprint"] = self.platform.fingerprint().to_dict()
-                for path in self.platform.collect_logs(self.item_dir):
-                    self.outcome.attachments.append(path)
-                    self.reporter.attach(path, path.name)
+                # Read after a failure too; what cannot be read is recorded, never allowed to hide the item's error.
+                try:
+                    self.outcome.details["device_fingerprint"] = self.platform.fingerprint().to_dict()
+                    for path in self.platform.collect_logs(self.item_dir):
+                        self.outcome.attachments.append(path)
+                        self.reporter.attach(path, path.name)
+                except HarnessError as exc:
+                    self.outcome.details["item_end_error"] = str(exc)
         finally:
             self.outcome.details.update(self.platform.notes)
             if close:
