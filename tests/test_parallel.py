@@ -217,3 +217,18 @@ def test_eta_is_shared_by_the_workers() -> None:
 
     assert eta_s([10.0, 20.0], remaining=4) == 60.0
     assert eta_s([10.0, 20.0], remaining=4, workers=2) == 30.0
+
+
+def test_run_and_nightly_pass_parallel_to_the_session() -> None:
+    from harness.cli import _pytest_args, build_parser
+
+    root = Path(__file__).resolve().parents[1]
+    for command in ("run", "nightly"):
+        args = build_parser().parse_args([command, "--devices", str(root / "devices.yaml"), "--scenarios",
+                                          str(root / "scenarios"), "--parallel", "3", "--parallel-local"])
+        pytest_args = _pytest_args(args)
+        assert pytest_args[pytest_args.index("--parallel") + 1] == "3"
+        assert "--parallel-local" in pytest_args
+    args = build_parser().parse_args(["run", "--parallel", "0"])
+    with pytest.raises(ConfigError, match="--parallel"):
+        _pytest_args(args)
