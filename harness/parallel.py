@@ -137,7 +137,7 @@ def _run_lane(session: pytest.Session, lane: Lane) -> None:
         if _stopping(session):
             return
         nextitem = lane.items[index + 1] if index + 1 < len(lane.items) else None
-        item.config.hook.pytest_runtest_protocol(item=item, nextitem=nextitem)
+        item.ihook.pytest_runtest_protocol(item=item, nextitem=nextitem)
 
 
 def run_lanes(session: pytest.Session, *, workers: int, parallel_local: bool = False) -> None:
