@@ -5,9 +5,11 @@ controls (accessibility ids in tests/fixtures/fakecam_app.xml), results.json rec
 
 What the fake driver does not have, and how this test stands in for it (said here, checked below):
 - no camera and no screen recording: both devices use the frame source `capture: {source: replay}` (docs/config.md,
-  for testing the harness without a phone) with a phone-size video of the reference clip (the clip writer's
-  video scaled into a 720x1600 screen by FFmpeg). The fake app applies no effect, so the filter, beauty and
-  effect scenarios must FAIL with `effect_not_applied`: the key-frame checks run on frames of that phone video.
+  for testing the harness without a phone) with a phone's screen recording of the reference clip made by
+  harness.capture.phonescreen: the clip letterboxed in a 720x1600 screen at 60 Hz, under a status bar and over a
+  camera-controls panel drawn like a camera app's (the controls cover the clip's footer). The fake app applies no
+  effect, so the filter, beauty and effect scenarios must FAIL with `effect_not_applied`: the key-frame checks
+  run on frames of that phone video.
 - no app management (activateApp / terminateApp / queryAppState): a cold launch is a new session (Appium starts
   the app), warm and hot launches cannot be made, so the start-up item is broken by the infrastructure after its
   cold launches; crash detection is noted as not observed.
@@ -27,7 +29,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness.capture.clip import ClipSpec, write_video
+from harness.capture.clip import ClipSpec
+from harness.capture.phonescreen import phone_recording
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_XML = ROOT / "tests" / "fixtures" / "fakecam_app.xml"
@@ -37,13 +40,9 @@ pytestmark = pytest.mark.e2e
 
 
 def phone_replay(out: Path) -> Path:
-    """The reference clip as a phone's screen recording shows it: scaled to the screen's width, letterboxed."""
-    clip = write_video(ClipSpec(), out.with_name("clip.mp4"))
-    w, h = SCREEN
-    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-i", str(clip), "-vf",
-                    f"scale={w}:-2,pad={w}:{h}:(ow-iw)/2:(oh-ih)/2", "-c:v", "libx264", "-preset", "veryfast",
-                    "-crf", "16", "-pix_fmt", "yuv420p", str(out)], check=True)
-    return out
+    """The reference clip as a phone's screen recording shows it: letterboxed in the screen at 60 Hz, under the
+    status bar and over the camera controls."""
+    return phone_recording(ClipSpec(), out, screen=SCREEN, fit="letterbox", refresh_hz=60)
 
 
 def devices_yaml(folder: Path, replay: Path) -> Path:
@@ -127,7 +126,8 @@ def test_visual_checks_run_on_the_phone_video(native_run: tuple[subprocess.Compl
         if scenario not in ("filter-warm", "beauty-70", "effect-crown"):
             continue
         m = r["metrics"]
-        # The replayed phone screen runs at the clip's 30 fps and every key frame shows a decodable clip frame.
+        # The replayed phone screen shows the clip's 30 fps (each frame for two 60 Hz refreshes) and every key
+        # frame shows a decodable clip frame.
         assert 27 <= m["content_fps"] <= 31, (scenario, device, m)
         assert m["key_frames_decoded"] == 3, (scenario, device, m)
         # The fake app draws no effect: the detectors must say so (a negative control on a phone recording).
