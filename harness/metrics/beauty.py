@@ -151,18 +151,29 @@ def skin_smoothing_ratio(
     *,
     face_box: Box,
     skin_mask: npt.NDArray[np.bool_] | None = None,
+    reference_mask: npt.NDArray[np.bool_] | None = None,
     max_ratio: float = DEFAULT_MAX_SMOOTHING_RATIO,
     evidence: EvidenceMode = "on_fail",
 ) -> CheckResult:
     """Texture energy in the skin of the output divided by that of the source: 1.0 untouched, lower smoother.
 
     Skin is ``skin_mask`` if given, else ``face_skin_mask(source, face_box)``. Passes (smoothing is on)
-    when the ratio <= ``max_ratio`` (default 0.9; an untouched frame, even through lossy capture, scores
+    when the ratio <= ``max_ratio`` (default 0.9; an untouched lossless or near-lossless frame scores
     0.99-1.01).
+
+    ``reference_mask`` names textured pixels that no beauty effect touches (the picture away from the face and
+    from skin colours). The capture path's own loss of texture there (scaling and compression of a phone's
+    screen recording: an untouched face in an H.264 recording at CRF 23 scores about 0.85) divides the skin's
+    ratio out, so only what the effect removed on top of the capture path counts.
     """
     out = align_to(output, source, names=("output", "source"))
     skin = _skin(source, face_box, skin_mask, check="skin_smoothing_ratio")
-    ratio, out_energy, src_energy = _energy_ratio(out, source, skin)
+    raw, out_energy, src_energy = _energy_ratio(out, source, skin)
+    ratio, path = raw, None
+    if reference_mask is not None and int(reference_mask.sum()) > 0:
+        path = _energy_ratio(out, source, reference_mask & ~skin)[0]
+        if path > 1e-6:
+            ratio = raw / path
     passed = ratio <= max_ratio
     image = None
     if wants_evidence(evidence, passed):
@@ -173,9 +184,27 @@ def skin_smoothing_ratio(
         unit="ratio",
         threshold=f"<= {max_ratio}",
         passed=passed,
-        detail={"output_energy": out_energy, "source_energy": src_energy, "skin_pixels": int(skin.sum())},
+        detail={"output_energy": out_energy, "source_energy": src_energy, "skin_pixels": int(skin.sum()),
+                "raw_ratio": raw, "capture_path_ratio": path},
         evidence=image,
     )
+
+
+def untouched_reference_mask(source: np.ndarray, face_box: Box, *, picture_height: int,
+                             margin: float = 0.5) -> npt.NDArray[np.bool_]:
+    """Pixels of the picture (rows above ``picture_height``) outside the face box grown by ``margin`` of its size
+    on every side and not skin-coloured: where no beauty effect acts, so what changed there is the capture path."""
+    check_rgb_uint8(source, name="source")
+    h, w = source.shape[:2]
+    fx, fy, fw, fh = face_box
+    mask = np.zeros((h, w), dtype=bool)
+    mask[: max(0, min(picture_height, h)), :] = True
+    mx, my = round(fw * margin), round(fh * margin)
+    mask[max(0, fy - my): fy + fh + my, max(0, fx - mx): fx + fw + mx] = False
+    ycc = cv2.cvtColor(np.ascontiguousarray(source), cv2.COLOR_RGB2YCrCb)
+    cr, cb = ycc[..., 1], ycc[..., 2]
+    skin = (cr >= SKIN_CR[0]) & (cr <= SKIN_CR[1]) & (cb >= SKIN_CB[0]) & (cb <= SKIN_CB[1])
+    return mask & ~skin
 
 
 def detail_preserved(

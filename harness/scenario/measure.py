@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from harness.analyze import decode_timeline
-from harness.capture.clip import ClipSpec, face_box, render_frame, skin_mask
+from harness.capture.clip import ClipSpec, face_box, photo_height, render_frame, skin_mask
 from harness.capture.clip import band_top as clip_band_top
 from harness.errors import AnalysisError, SdkDefectError
 from harness.metrics import adaptation, beauty, recording, response, sticker, visual
@@ -161,8 +161,10 @@ def key_frame_checks(ctx: ItemContext, key_frames: Sequence[tuple[float, np.ndar
         if state.beauty > 0 and state.effect == "none":
             box = face_box(spec, found.index)
             skin = skin_mask(spec, found.index)
+            reference = beauty.untouched_reference_mask(base, box, picture_height=photo_height(spec))
             judge.add("beauty_smoothing_ratio", beauty.skin_smoothing_ratio(output, base, face_box=box,
-                                                                            skin_mask=skin))
+                                                                            skin_mask=skin,
+                                                                            reference_mask=reference))
             judge.add("beauty_whitening_dl", beauty.whitening_delta_l(output, base, skin_mask=skin))
             judge.add("beauty_detail_ratio", beauty.detail_preserved(output, base,
                                                                      regions=beauty.face_regions(box)))
