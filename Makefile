@@ -9,8 +9,11 @@ HARNESS := $(VENV)/bin/harness
 setup:
 	@bash scripts/setup.sh
 
-run: setup
-	$(HARNESS) run -v
+# `make run ARGS="--device pixel7"` passes options on. On failure make prints the harness's code in its last line
+# (`make: *** [Makefile:..: run] Error 3`) but exits 2 itself, as GNU make does for any failing recipe:
+# CI that needs 0/1/2/3 runs scripts/run.sh, which is this same recipe.
+run:
+	@bash scripts/run.sh $(ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check harness tests

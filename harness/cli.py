@@ -1,8 +1,11 @@
 """The `harness` command: `run` drives the matrix (through pytest and the plugin), `nightly` runs it and gates it
 against the accepted baseline, `baseline` accepts one, `compare` compares two runs, `ticket` bundles a failing
 cell for the vendor, `scorecard` rates vendors over stored runs, `clip` writes the reference camera clip,
-`analyze` measures a recording offline. Exit codes: 0 passed (no regression), 1 items failed (a regression),
-2 bad input or usage, 3 infrastructure failure."""
+`analyze` measures a recording offline, `parse` reads a captured device output (am start, logcat, dumpsys,
+getprop), `doctor` checks what each device needs, `prune` removes old run folders, `completion` prints a shell
+completion script, `grid` starts/stops a local Selenium Grid, `upload` sends an app or the reference clip to a
+device farm. Exit codes (harness.exitcodes): 0 passed (no regression), 1 items failed (a regression), 2 bad
+input or usage, 3 infrastructure failure."""
 
 from __future__ import annotations
 
@@ -15,14 +18,32 @@ from pathlib import Path
 from typing import NoReturn
 
 from harness.errors import AnalysisError, ConfigError, HarnessError
+from harness.exitcodes import EXIT_FAILED, EXIT_INFRA, EXIT_OK, EXIT_USAGE
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INFRA = 0, 1, 2, 3
+
+class _StopReason:
+    """A pytest plugin object that keeps why the session stopped early (a service that cannot start)."""
+
+    reason: str | None = None
+
+    def pytest_sessionfinish(self, session: object) -> None:
+        stop = getattr(session, "shouldstop", None)
+        self.reason = stop if isinstance(stop, str) else None
 
 
-def _run(args: argparse.Namespace, extra: list[str]) -> int:
+def _pytest(args: argparse.Namespace, pytest_args: list[str]) -> int:
+    """pytest with the plugin, mapped to the harness's exit codes; a run stopped by its infrastructure says why
+    in one line on stderr. With --json the terminal report goes to stderr, the records to stdout."""
+    import contextlib
+
     import pytest
 
-    code = int(pytest.main(_pytest_args(args) + extra))
+    stop = _StopReason()
+    out = sys.stderr if getattr(args, "json", False) else sys.stdout
+    with contextlib.redirect_stdout(out):
+        code = int(pytest.main(pytest_args, plugins=[stop]))
+    if stop.reason:
+        print(f"harness: error: {stop.reason}", file=sys.stderr)
     if code == pytest.ExitCode.OK:
         return EXIT_OK
     if code == pytest.ExitCode.TESTS_FAILED:
@@ -32,14 +53,33 @@ def _run(args: argparse.Namespace, extra: list[str]) -> int:
     return EXIT_INFRA
 
 
+def _collect_only(extra: list[str]) -> bool:
+    return any(a in ("--collect-only", "--co") for a in extra)
+
+
+def _run(args: argparse.Namespace, extra: list[str]) -> int:
+    if args.json and not args.run_dir and not _collect_only(extra):
+        from harness.paths import project_root
+        from harness.run import new_run_id
+
+        args.run_dir = str(project_root() / "reports" / new_run_id())
+    code = _pytest(args, _pytest_args(args) + extra)
+    if args.json and not _collect_only(extra):
+        results = Path(args.run_dir) / "results.json"
+        print(results.read_text(encoding="utf-8") if results.is_file() else "[]")
+    return code
+
+
 def _nightly(args: argparse.Namespace, extra: list[str]) -> int:
     """The matrix run, then the gate against the accepted baseline: 0 no regression, 1 regression, 2 bad input,
     3 infrastructure. The gate's checks (baselines exist, thresholds parse) run before any device is touched."""
-    import pytest
-
     from harness.paths import project_root
     from harness.run import new_run_id
 
+    if args.keep is not None and args.keep < 1:
+        raise ConfigError(f"{args.keep} is not allowed; allowed: 1 or more run folders to keep", key_path="--keep")
+    if _collect_only(extra):
+        return _pytest(args, _pytest_args(args) + extra)
     if not args.run_dir:
         args.run_dir = str(project_root() / "reports" / new_run_id())
     gate_args = ["--run-kind", "nightly", "--gate"]
@@ -48,16 +88,24 @@ def _nightly(args: argparse.Namespace, extra: list[str]) -> int:
     if args.gate_config:
         gate_args += ["--gate-config", str(Path(args.gate_config).resolve())]
     gate_args += ["--gate-junit", str(Path(args.junit or Path(args.run_dir) / "junit.xml").resolve())]
-    code = int(pytest.main(_pytest_args(args) + gate_args + extra))
-    if code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.NO_TESTS_COLLECTED):
+    code = _pytest(args, _pytest_args(args) + gate_args + extra)
+    if code == EXIT_USAGE:
         return EXIT_USAGE
     gate_path = Path(args.run_dir) / "gate.json"
     if not gate_path.is_file():
-        print(f"harness: error: the run ended (pytest exit {code}) without a gate verdict ({gate_path} missing)",
+        print(f"harness: error: the run ended (exit {code}) without a gate verdict ({gate_path} missing)",
               file=sys.stderr)
         return EXIT_INFRA
     gate = json.loads(gate_path.read_text(encoding="utf-8"))
-    print(f"gate: {gate_path} -> {gate['verdict']} (exit {gate['exit_code']})")
+    print(f"gate: {gate_path} -> {gate['verdict']} (exit {gate['exit_code']})", file=sys.stderr if args.json
+          else sys.stdout)
+    if args.json:
+        print((Path(args.run_dir) / "results.json").read_text(encoding="utf-8"))
+    if args.keep is not None:
+        from harness.prune import prune_runs
+
+        print(prune_runs(Path(args.run_dir).parent, keep=args.keep).summary(),
+              file=sys.stderr if args.json else sys.stdout)
     return int(gate["exit_code"])
 
 
@@ -78,6 +126,11 @@ def _baseline(args: argparse.Namespace) -> int:
     with open_existing_store(args.store) as store:
         if args.action == "list":
             found = store.baselines()
+            if args.json:
+                import dataclasses
+
+                print(json.dumps([dataclasses.asdict(b) for b in found], indent=1, default=str))
+                return EXIT_OK
             if not found:
                 print(f"no baseline accepted yet in {store.url}")
             for b in found:
@@ -130,6 +183,8 @@ def _pytest_args(args: argparse.Namespace) -> list[str]:
     for flag, values in (("--device", args.device), ("--candidate", args.candidate), ("--scenario", args.scenario)):
         for value in values or []:
             pytest_args += [flag, value]
+    if getattr(args, "quiet", False):
+        pytest_args += ["--progress", "off"]
     if args.run_dir:
         pytest_args += ["--run-dir", args.run_dir]
     if args.k:
@@ -151,9 +206,15 @@ def _clip(args: argparse.Namespace) -> int:
     import math
 
     from harness.capture.clip import ClipSpec, clip_info, write_video
+    from harness.capture.farmclip import write_farm_mp4
     from harness.metrics.indexcode import MAX_INDEX
 
-    width, height = _size(args.size)
+    default_size = "360x640" if args.orientation == "portrait" else "640x360"
+    width, height = _size(args.size or default_size)
+    if args.size and (height >= width) != (args.orientation == "portrait"):
+        rule = "height >= width" if args.orientation == "portrait" else "width > height"
+        raise ConfigError(f"{args.size} is not a {args.orientation} size; allowed with --orientation "
+                          f"{args.orientation}: {rule}", key_path="--size")
     spec = ClipSpec(width=width, height=height, fps=args.fps, frames=2)  # checks size and rate first
     frames = round(args.seconds * args.fps) if math.isfinite(args.seconds) else 0
     if not 2 <= frames <= MAX_INDEX:
@@ -162,14 +223,22 @@ def _clip(args: argparse.Namespace) -> int:
             f"({2 / args.fps:g}..{MAX_INDEX / args.fps:g} s at {args.fps} fps)",
             key_path="--seconds",
         )
+    if not args.max_mb > 0:
+        raise ConfigError(f"{args.max_mb} is not allowed; allowed a size in MB > 0", key_path="--max-mb")
     spec = dataclasses.replace(spec, frames=frames)
     out = Path(args.out)
     if not out.parent.is_dir():
         raise ConfigError(f"{out.parent}: no such folder; allowed: a file in an existing folder", key_path="--out")
-    write_video(spec, out)
+    if out.suffix.lower() == ".mp4":
+        written = write_farm_mp4(spec, out, limit_bytes=round(args.max_mb * 1e6))
+        rate = "CRF 18" if written.bitrate_kbps is None else f"{written.bitrate_kbps} kbit/s"
+        note = f" ({written.size_bytes / 1e6:.2f} MB, H.264 {rate}, limit {args.max_mb:g} MB)"
+    else:
+        write_video(spec, out)
+        note = ""
     info_path = out.with_name(out.name + ".json")
     info_path.write_text(json.dumps(clip_info(spec), indent=1), encoding="utf-8")
-    print(f"clip: {out}\nclip info: {info_path}")
+    print(f"clip: {out}{note}\nclip info: {info_path}")
     return EXIT_OK
 
 
@@ -194,6 +263,8 @@ def _analyze(args: argparse.Namespace) -> int:
             print(f"{key:16} {result[key]}")
         print(f"{'frame_time_ms':16} {result['frame_time_ms']}")
         print(f"{'freezes':16} {len(result['freezes'])}")
+        clip = result["clip"]
+        print(f"{'clip':16} version {clip['version']}, {clip['frames']} frames at {clip['fps']} fps")
     return EXIT_OK
 
 
@@ -204,6 +275,7 @@ def _compare(args: argparse.Namespace) -> int:
         default_config,
         format_adaptation,
         format_upgrade,
+        is_confirmed_regression,
         load_compare_config,
         load_run_rows,
         write_html,
@@ -214,29 +286,38 @@ def _compare(args: argparse.Namespace) -> int:
     base, new = load_run_rows(run_a), load_run_rows(run_b)
     upgrade = compare_rows(base, new, config=config)
     adaptation = adaptation_matrix(new, config=config, match_tag=args.match_tag or None)
-    print(format_upgrade(upgrade))
-    print(format_adaptation(adaptation))
+    text = sys.stderr if args.json else sys.stdout
+    if not args.json:
+        print(format_upgrade(upgrade))
+        print(format_adaptation(adaptation))
     out = Path(args.out) if args.out else run_b / f"compare-{run_a.name}.html"
     write_html(out, title=f"{run_a.name} -> {run_b.name}", upgrade=upgrade, adaptation=adaptation)
-    print(f"comparison: {out}")
+    print(f"comparison: {out}", file=text)
     # As in the nightly gate: a regression is significant and over its threshold, or a newly failing cell; a
     # threshold-only difference (one value a side) is unconfirmed and does not fail the command.
-    confirmed = [c for _, c in upgrade.regressions if c.basis != "threshold_only"]
+    confirmed = [c for _, c in upgrade.regressions if is_confirmed_regression(c)]
     unconfirmed = len(upgrade.regressions) - len(confirmed)
     if unconfirmed:
-        print(f"{unconfirmed} unconfirmed difference(s) over threshold with one value a side: repeat to decide")
+        print(f"{unconfirmed} unconfirmed difference(s) over threshold with one value a side: repeat to decide",
+              file=text)
     newly_failing = any(cell.newly_failing for cell in upgrade.cells)
-    return EXIT_FAILED if confirmed or newly_failing else EXIT_OK
+    code = EXIT_FAILED if confirmed or newly_failing else EXIT_OK
+    if args.json:
+        print(json.dumps({"exit_code": code, "upgrade": upgrade.to_dict(), "adaptation": adaptation.to_dict(),
+                          "html": str(out)}, indent=1, default=str))
+    return code
 
 
 def _matrix_options(run: argparse.ArgumentParser) -> None:
-    run.add_argument("--devices", default="devices.yaml", metavar="FILE")
-    run.add_argument("--scenarios", default="scenarios", metavar="DIR")
-    run.add_argument("--device", action="append", metavar="ID", help="only this device (repeatable)")
-    run.add_argument("--candidate", action="append", metavar="ID", help="only this candidate (repeatable)")
-    run.add_argument("--scenario", action="append", metavar="NAME", help="only this scenario (repeatable)")
+    run.add_argument("--devices", default="devices.yaml", metavar="FILE", help="the device matrix and candidates")
+    run.add_argument("--scenarios", default="scenarios", metavar="DIR", help="folder of scenario files")
+    run.add_argument("--device", action="append", metavar="ID", help="only this device (repeatable; default: all)")
+    run.add_argument("--candidate", action="append", metavar="ID",
+                     help="only this candidate (repeatable; default: all)")
+    run.add_argument("--scenario", action="append", metavar="NAME",
+                     help="only this scenario (repeatable; default: all)")
     run.add_argument("--run-dir", metavar="DIR", help="output folder (default reports/<run-id>)")
-    run.add_argument("-k", metavar="EXPR", help="pytest -k expression on item ids")
+    run.add_argument("-k", metavar="EXPR", help="pytest -k expression on item ids (default: every item)")
     run.add_argument("--no-report", action="store_true", help="skip the Allure report")
     run.add_argument("--store", metavar="URL",
                      help="results store: SQLite path or postgresql://... (default: results.db beside the run)")
@@ -244,7 +325,35 @@ def _matrix_options(run: argparse.ArgumentParser) -> None:
                      help="run every cell N times; comparisons pool the repeats (default 1)")
     run.add_argument("--known-issues", metavar="FILE",
                      help="vendor tickets already filed (default: known-issues.yaml when present; '' = none)")
-    run.add_argument("-v", "--verbose", action="store_true", help="one line per item as it runs")
+    run.add_argument("-v", "--verbose", action="store_true", help="pytest's own line per item as well")
+    run.add_argument("-q", "--quiet", action="store_true", help="no progress line per item: only the summary")
+    run.add_argument("--json", action="store_true",
+                     help="print the results records as a JSON array on stdout at the end (the report on stderr)")
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Every option's help ends with its default (or says it is required), unless the help already says it."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if "default" in text or action.default is argparse.SUPPRESS or not action.option_strings:
+            return text
+        if action.required:
+            return text if "required" in text else f"{text} (required)"
+        if action.default is None or action.default is False:
+            return f"{text} (default: {'off' if action.default is False else 'none'})"
+        return f"{text} (default: %(default)s)"
+
+
+def package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    from harness import __version__
+
+    try:
+        return version("sdk-harness")
+    except PackageNotFoundError:
+        return __version__
 
 
 class _Parser(argparse.ArgumentParser):
@@ -271,14 +380,18 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = _Parser(
-        prog="harness", description="Integration test harness for short-video SDKs."
-    )
+        prog="harness", description="Integration test harness for short-video SDKs. "
+        "Exit codes: 0 passed, 1 failed, 2 bad input, 3 infrastructure.", formatter_class=HelpFormatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}",
+                        help="print the harness's version and exit")
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run the device x candidate x scenario matrix and write the report")
     _matrix_options(run)
     nightly = sub.add_parser("nightly", help="run the matrix and gate it against the accepted baseline "
                              "(exit 0 no regression, 1 regression, 2 bad input, 3 infrastructure)")
+    nightly.add_argument("--keep", type=int, metavar="N",
+                         help="after the run, keep only the newest N run folders beside it (harness prune)")
     _matrix_options(nightly)
     nightly.add_argument("--baseline", metavar="RUN_ID",
                          help="compare with this stored run (id or folder) instead of the accepted baseline")
@@ -287,38 +400,62 @@ def build_parser() -> argparse.ArgumentParser:
     nightly.add_argument("--junit", metavar="FILE", help="write the gate as JUnit XML (default RUN_DIR/junit.xml)")
 
     baseline = sub.add_parser("baseline", help="accept a stored run as the baseline, or list baselines")
-    baseline.add_argument("action", choices=("accept", "list"))
+    baseline.add_argument("action", choices=("accept", "list"), help="accept a run, or list the baselines")
     baseline.add_argument("run", nargs="?", metavar="RUN", help="accept: a stored run id, a run folder, or 'last'")
     baseline.add_argument("--sdk", help="only for this sdk (default: every sdk of the run)")
     baseline.add_argument("--scenario", help="only for this scenario (default: every scenario)")
     baseline.add_argument("--by", help="who accepts it (default: the OS user)")
     baseline.add_argument("--note", help="why, e.g. 'pixkit 1.5 signed off after review'")
+    baseline.add_argument("--json", action="store_true", help="list: print the baselines as JSON")
     baseline.add_argument("--store", metavar="URL", help="results store (default reports/results.db)")
 
 
     clip = sub.add_parser("clip", help="write the reference camera clip (Y4M or MP4 by extension)")
-    clip.add_argument("--out", required=True, metavar="FILE")
-    clip.add_argument("--fps", type=int, default=30)
-    clip.add_argument("--seconds", type=float, default=10.0)
-    clip.add_argument("--size", default="360x640", metavar="WxH")
+    clip.add_argument("--out", required=True, metavar="FILE", help="the clip to write: .y4m, .mp4, .mkv or .webm")
+    clip.add_argument("--fps", type=int, default=30, help="frame rate")
+    clip.add_argument("--seconds", type=float, default=10.0, help="length")
+    clip.add_argument("--size", default=None, metavar="WxH",
+                      help="default 360x640 (portrait) or 640x360 (landscape)")
+    clip.add_argument("--orientation", choices=("portrait", "landscape"), default="portrait",
+                      help="portrait (height >= width) or landscape; lays the clip out for that orientation")
+    clip.add_argument("--max-mb", type=float, default=15.0,
+                      help=".mp4 only: the file must fit this many MB (a farm's video-injection limit; "
+                      "BrowserStack: 15); exit 2 if the clip cannot")
 
     analyze = sub.add_parser("analyze", help="measure frame timing in a recording of the reference clip")
-    analyze.add_argument("video")
+    analyze.add_argument("video", help="a recording of the reference clip (mp4, webm, mkv, y4m)")
     analyze.add_argument("--clip-info", metavar="FILE", help="the clip's .json written by `harness clip`")
     analyze.add_argument("--json", action="store_true", help="print the full result as JSON")
     compare = sub.add_parser("compare", help="compare two runs (RUN_A the baseline) in the terminal and as HTML")
-    compare.add_argument("run_a", metavar="RUN_A")
-    compare.add_argument("run_b", metavar="RUN_B")
+    compare.add_argument("run_a", metavar="RUN_A", help="the baseline run folder")
+    compare.add_argument("run_b", metavar="RUN_B", help="the run folder compared with it")
+    compare.add_argument("--json", action="store_true", help="print the comparison as JSON (the text on stderr)")
     compare.add_argument("--config", metavar="FILE", help="YAML with a compare: section (thresholds, alpha)")
     compare.add_argument("--match-tag", default="tier", metavar="TAG",
                          help="adaptation: compare a device only with reference devices sharing this tag ('' = all)")
     compare.add_argument("--out", metavar="FILE.html",
                          help="where to write the HTML (default RUN_B/compare-RUN_A.html)")
+    from harness import scale_cli
     from harness.scorecard import cli as scorecard_cli
     from harness.ticket import add_parser as ticket_add_parser
 
     ticket_add_parser(sub)
     scorecard_cli.add_parser(sub)
+    scale_cli.add_parsers(sub)
+    from harness import parse_cli, prune
+    from harness.doctor import command as doctor_command
+
+    parse_cli.add_parser(sub)
+    doctor_command.add_parser(sub, HelpFormatter)
+    prune.add_parser(sub, HelpFormatter)
+    from harness import locators_check
+
+    locators_check.add_parser(sub, HelpFormatter)
+    completion = sub.add_parser("completion", help="print a shell completion script (shtab), e.g. "
+                                "`harness completion bash > /etc/bash_completion.d/harness`")
+    completion.add_argument("shell", choices=("bash", "zsh"), help="the shell")
+    for each in sub.choices.values():
+        each.formatter_class = HelpFormatter
     return parser
 
 
@@ -347,10 +484,35 @@ def main(argv: list[str] | None = None) -> int:
             from harness.scorecard import cli as scorecard_cli
 
             return scorecard_cli.main(args)
+        if args.command in ("grid", "upload"):
+            from harness import scale_cli
+
+            return scale_cli.main(args)
         if args.command == "clip":
             return _clip(args)
+        if args.command == "parse":
+            from harness import parse_cli
+
+            return parse_cli.main(args)
         if args.command == "compare":
             return _compare(args)
+        if args.command == "doctor":
+            from harness.doctor import command as doctor_command
+
+            return doctor_command.main(args)
+        if args.command == "locators":
+            from harness import locators_check
+
+            return locators_check.main(args)
+        if args.command == "prune":
+            from harness import prune
+
+            return prune.main(args)
+        if args.command == "completion":
+            import shtab
+
+            print(shtab.complete(build_parser(), shell=args.shell))
+            return EXIT_OK
         return _analyze(args)
     except ConfigError as exc:
         print(f"harness: error: {exc}", file=sys.stderr)

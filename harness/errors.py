@@ -46,6 +46,11 @@ class InfrastructureError(HarnessError):
     """The test infrastructure failed (Appium server, browser, device farm, network): not the SDK's fault."""
 
 
+class ServiceUnavailableError(InfrastructureError):
+    """A service every item of the run needs cannot start at all (Appium not installed or not starting, Chromium
+    missing): the run stops at the first one, with this one message, instead of breaking every item left."""
+
+
 class SdkDefectError(HarnessError, AssertionError):
     """The app or SDK under test misbehaved: it crashed, a control was missing, or its output was wrong.
 
@@ -60,3 +65,18 @@ class AppCrashError(SdkDefectError):
 
 class AnalysisError(HarnessError):
     """A capture or recording cannot be analysed (not a video, no index code found)."""
+
+
+class ParseError(HarnessError):
+    """A device output (am start, logcat, dumpsys, getprop, an iOS fps log) cannot be read.
+
+    `source` names the text (a file name, or "<text>"), `line` the 1-based line at fault (None when the fault is the
+    whole text, e.g. a required key is missing); the message names both: "{source}:{line}: ...".
+    """
+
+    def __init__(self, message: str, *, source: str = "<text>", line: int | None = None) -> None:
+        self.source = source
+        self.line = line
+        self.detail = message
+        where = f"{source}:{line}" if line is not None else source
+        super().__init__(f"{where}: {message}")

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from harness.config import load_config, load_scenarios, validate_matrix
-from harness.errors import ConfigError, HarnessError
+from harness.devices.connection import preflight
+from harness.errors import ConfigError, HarnessError, ServiceUnavailableError
 from harness.known_issues import resolve_known_issues
 from harness.paths import project_root
 from harness.preflight import RunOptions, check_run_options
@@ -23,6 +24,8 @@ from harness.run import Run, new_run_id
 from harness.secrets import mask_secrets, register_environment
 
 if TYPE_CHECKING:
+    from harness.config.devices import Candidate, Device
+    from harness.config.scenarios import Scenario
     from harness.gate import GateRequest
 
 RUN_KEY = pytest.StashKey[Run]()
@@ -58,6 +61,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--gate-config", metavar="FILE", default=None,
                     help="gate: YAML with a compare: section (thresholds, alpha; docs/compare.md)")
     group.addoption("--gate-junit", metavar="FILE", default=None, help="gate: write JUnit XML here")
+    group.addoption("--progress", choices=("line", "off"), default="line",
+                    help="line: one line per finished item (elapsed, ETA, key numbers, failures so far); off: only "
+                    "the end-of-run summary")
 
 
 def _scenario_dir(config: pytest.Config) -> Path:
@@ -88,6 +94,7 @@ def pytest_configure(config: pytest.Config) -> None:
         devices, candidates = matrix.select(config.getoption("device") or None,
                                             config.getoption("candidate") or None)
         validate_matrix(matrix, scenarios, devices=devices, candidates=candidates)
+        preflight(devices, candidates, file=str(devices_file))
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from exc
     run_id = new_run_id()
@@ -97,6 +104,13 @@ def pytest_configure(config: pytest.Config) -> None:
             run_dir=str(run_dir), store=config.getoption("store"), repeat=config.getoption("repeat"),
             gate_config=config.getoption("gate_config"), baseline=config.getoption("baseline"),
             report_name=config.getoption("report_name")))
+    except HarnessError as exc:
+        raise pytest.UsageError(str(exc)) from exc
+    if config.getoption("collectonly"):  # lists the items, writes nothing: no run folder, store or report
+        config.stash[RUN_KEY] = Run(run_id=run_id, run_dir=run_dir, config=matrix, scenarios=scenarios,
+                                    devices=devices, candidates=candidates, write_files=False)
+        return
+    try:
         known = resolve_known_issues(config.getoption("known_issues"), root=project_root())
         gate = _gate_request(config, run_dir, devices=devices, candidates=candidates, scenarios=scenarios)
     except HarnessError as exc:
@@ -108,6 +122,9 @@ def pytest_configure(config: pytest.Config) -> None:
     run.known_issues = known
     run.gate_request = gate
     config.stash[RUN_KEY] = run
+    from harness.progress import install as install_progress
+
+    install_progress(config, lambda: run.writer.records, lines=config.getoption("progress") != "off")
     if not getattr(config.option, "allure_report_dir", None):
         config.option.allure_report_dir = str(run.results_dir)
         config.option.clean_alluredir = False
@@ -174,14 +191,15 @@ class ScenarioFile(pytest.File):
                         )
 
 
-def _runs_on(candidate: Any, device: Any) -> bool:
+def _runs_on(candidate: Candidate, device: Device) -> bool:
     return getattr(candidate.app, device.platform, None) is not None
 
 
 class ScenarioItem(pytest.Item):
     """One cell of the matrix: a scenario on one device with one candidate SDK."""
 
-    def __init__(self, *, scenario: Any, device: Any, candidate: Any, repeat: int = 1, **kwargs: Any) -> None:
+    def __init__(self, *, scenario: Scenario, device: Device, candidate: Candidate, repeat: int = 1,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.repeat = repeat
         self.scenario = scenario
@@ -206,29 +224,46 @@ class ScenarioItem(pytest.Item):
         return self.path, None, self.name
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A service every item needs cannot start (Appium, Chromium): stop the run here with that one message; the
+    items already finished and the report are kept."""
+    report = yield
+    if call.excinfo is not None and isinstance(call.excinfo.value, ServiceUnavailableError):
+        item.session.shouldstop = str(call.excinfo.value)
+    return report
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run = session.config.stash.get(RUN_KEY, None)
-    if run is None:
+    if run is None or not run.write_files:
         return
     run.stop()
-    if exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR):
+    stopped = session.shouldstop if isinstance(session.shouldstop, str) else None
+    if stopped:
+        run.run_failed = f"the run stopped: {stopped}"
+    elif exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR):
         run.run_failed = f"pytest stopped with exit status {int(exitstatus)} ({pytest.ExitCode(exitstatus).name})"
     from harness.report.finish import finish_run
 
     run.report_path = finish_run(run, report_name=session.config.getoption("report_name"),
                                  store_url=session.config.getoption("store"),
                                  report=not session.config.getoption("no_report"))
+    from harness.exitcodes import run_exit_code
+
+    # The harness's exit codes for plain pytest runs too: 0 passed, 1 failed, 3 infrastructure (docs: README).
+    session.exitstatus = run_exit_code(int(exitstatus), run.writer.records, stopped=stopped)
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     run = config.stash.get(RUN_KEY, None)
-    if run is None:
+    if run is None or not run.write_files:
         return
     from harness.report.summary import format_summary
 
     terminalreporter = _MaskedLines(terminalreporter)
     terminalreporter.write_sep("=", "SDK matrix")
-    terminalreporter.write_line(format_summary(run.writer.records))
+    terminalreporter.write_line(format_summary(run.writer.records, known=dict(run.known_matches)))
     terminalreporter.write_line(f"results: {run.run_dir / 'results.json'}")
     if run.store_location:
         terminalreporter.write_line(f"store:   {run.store_location}")

@@ -12,23 +12,32 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness.appserver import AppServer
 from harness.capture.clip import ClipSpec, ensure_clip
-from harness.devices.appium_server import AppiumServer, free_port
+from harness.config.devices import Candidate, Device
+from harness.config.matrix import MatrixConfig
+from harness.config.scenarios import Scenario
+from harness.devices.appium_server import AppiumServer
 from harness.devices.capabilities import CHROMEDRIVER_BINARY, CHROMIUM_BINARY
-from harness.errors import InfrastructureError
-from harness.paths import apps_dir, cache_dir, project_root
+from harness.devices.connection import server_url
+from harness.errors import InfrastructureError, ServiceUnavailableError
+from harness.paths import apps_dir, cache_dir, project_root, vendor_sdk_dir
+from harness.platforms.base import PlatformServices
+from harness.platforms.ports import PortAllocator
 from harness.report.results import ResultsWriter
-from harness.scenario.runner import RunServices
+
+if TYPE_CHECKING:
+    from harness.gate import GateRequest
+    from harness.known_issues import KnownIssues
 
 
 def check_local_browser() -> None:
     """Chromium and its driver must be there before a local web session is asked for."""
     for binary in (Path(CHROMIUM_BINARY), Path(CHROMEDRIVER_BINARY)):
         if not binary.exists():
-            raise InfrastructureError(f"[infrastructure] {binary} not found: local web devices need Debian's "
+            raise ServiceUnavailableError(f"[infrastructure] {binary} not found: local web devices need Debian's "
                                       "chromium and chromium-driver; run `make setup`")
 
 
@@ -43,31 +52,35 @@ class Run:
 
     run_id: str
     run_dir: Path
-    config: Any
-    scenarios: list[Any]
-    devices: Sequence[Any]
-    candidates: Sequence[Any]
+    config: MatrixConfig
+    scenarios: list[Scenario]
+    devices: Sequence[Device]
+    candidates: Sequence[Candidate]
     clip_spec: ClipSpec = field(default_factory=ClipSpec)
+    write_files: bool = True  # False for a collect-only session: no run folder, no results
     writer: ResultsWriter = field(init=False)
     appium: AppiumServer | None = field(default=None, init=False)
     app_server: AppServer | None = field(default=None, init=False)
     _appium_error: InfrastructureError | None = field(default=None, init=False)
     _clip_path: Path | None = field(default=None, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    ports: PortAllocator = field(default_factory=PortAllocator, init=False)
     appium_version: str = field(default="", init=False)
     report_path: Path | None = field(default=None, init=False)
     report_error: str | None = field(default=None, init=False)
     store_location: str | None = field(default=None, init=False)
     store_error: str | None = field(default=None, init=False)
     kind: str = field(default="run", init=False)  # "run" or "nightly" (stored with the run)
-    known_issues: Any = field(default=None, init=False)  # harness.known_issues.KnownIssues
-    gate_request: Any = field(default=None, init=False)  # harness.gate.GateRequest when the nightly gate runs
+    known_issues: KnownIssues | None = field(default=None, init=False)
+    gate_request: GateRequest | None = field(default=None, init=False)  # when the nightly gate runs
     gate_result: dict[str, Any] | None = field(default=None, init=False)  # gate.json once evaluated
     run_failed: str | None = field(default=None, init=False)  # why the session itself stopped early
     known_matches: list[tuple[str, str]] = field(default_factory=list, init=False)  # (item name, ticket)
     report_notes: list[str] = field(default_factory=list, init=False)  # parts of the report left out, and why
 
     def __post_init__(self) -> None:
+        if not self.write_files:
+            return
         for sub in ("allure-results", "logs", "items"):
             (self.run_dir / sub).mkdir(parents=True, exist_ok=True)
         self.writer = ResultsWriter(self.run_dir)
@@ -100,18 +113,15 @@ class Run:
                     raise
             return self.appium.url
 
-    def server_url_for(self, device: Any) -> str:
-        connection = str(device.connection)
-        if connection == "local":
-            if device.platform == "web":
-                check_local_browser()
-            return self.appium_url()
-        return connection
+    def server_url_for(self, device: Device) -> str:
+        if device.connection == "local" and device.platform == "web":
+            check_local_browser()
+        return server_url(device, self.appium_url)
 
     def app_base_url(self) -> str:
         with self._lock:
             if self.app_server is None:
-                self.app_server = AppServer(apps_dir()).start()
+                self.app_server = AppServer(apps_dir(), mounts={"vendor": vendor_sdk_dir()}).start()
             return self.app_server.base_url
 
     def clip_path(self) -> Path:
@@ -120,13 +130,13 @@ class Run:
                 self._clip_path = ensure_clip(self.clip_spec, cache_dir() / "clips")
             return self._clip_path
 
-    def services(self) -> RunServices:
-        return RunServices(
+    def services(self) -> PlatformServices:
+        return PlatformServices(
             server_url_for=self.server_url_for,
             app_base_url=self.app_base_url(),
             clip_spec=self.clip_spec,
             clip_path=self.clip_path(),
-            free_port=free_port,
+            ports=self.ports,
             project_root=project_root(),
         )
 

@@ -83,7 +83,7 @@ CASES: list[Case] = [
          expect=("devices[0].platform:", "'symbian' is not allowed", "allowed: android, ios, web"), cli=True),
     Case("connection ftp with password",
          devices=sub("connection: local", f"connection: ftp://alice:pa/ss{SECRET}@farm.example.com/wd/hub"),
-         expect=("devices[0].connection:", "ftp://***@farm.example.com/wd/hub", "allowed: local, or the http(s) URL"),
+         expect=("devices[0].connection:", "ftp://***@farm.example.com/wd/hub", "allowed: local, grid, browserstack"),
          hidden=(SECRET, "alice", "pa/ss"), cli=True),
     Case("connection password with @",
          devices=sub("connection: local", f"connection: http://u:p@{SECRET}@h:99999/wd/hub"),

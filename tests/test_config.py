@@ -78,7 +78,9 @@ def test_real_devices_yaml_loads() -> None:
     config = load_config(DEVICES_YAML)
     # Expected values are read off devices.yaml itself.
     assert [d.id for d in config.devices] == ["pixel7", "moto-e13", "pixel-fold"]
-    assert [c.id for c in config.candidates] == ["glfx@1.0", "glfx@2.0", "pixkit@1.4", "pixkit@1.5"]
+    assert [c.id for c in config.candidates] == [
+        "glfx@1.0", "glfx@2.0", "pixkit@1.4", "pixkit@1.5", "face_mesh@0.3.1620248508", "face_mesh@0.4.1633559619",
+        "face_detection@0.3.1620248423", "face_detection@0.4.1646425229"]
     moto = config.device("moto-e13")
     assert moto.emulation is not None
     assert moto.emulation.cpu_throttling == 4.0
@@ -96,7 +98,8 @@ def test_real_devices_yaml_luts_resolve_next_to_the_file() -> None:
     config = load_config(DEVICES_YAML)
     lut = config.candidate("pixkit@1.5").filters["cool"].lut
     assert lut == REPO / "apps/pixkit/looks/cool.cube"
-    assert all(f.lut.is_file() for c in config.candidates for f in c.filters.values())
+    assert all(f.lut.is_file() for c in config.candidates for f in c.filters.values() if f.lut is not None)
+    assert config.candidate("face_mesh@0.4.1633559619").filters["warm"].lut is None  # a formula, no LUT
 
 
 def test_real_devices_and_scenarios_match() -> None:
@@ -153,7 +156,7 @@ BAD_INPUT: list[tuple[str, Callable[[dict[str, Any]], object], str, str]] = [
         lambda d: d["devices"][0].update(foo=1),
         "devices[0].foo",
         "unknown key 'foo'; allowed: id, name, platform, connection, refresh_hz, tags, capabilities, "
-        "emulation, native",
+        "emulation, native, capture, farm",
     ),
     (
         "unknown top-level key",
@@ -234,7 +237,47 @@ BAD_INPUT: list[tuple[str, Callable[[dict[str, Any]], object], str, str]] = [
         "ios key on an android device",
         lambda d: d["devices"][0].update(platform="android", emulation=None, native={"wda_local_port": 8100}),
         "devices[0].native.wda_local_port",
-        "wda_local_port is an ios key, this device is android; allowed: udid, os_version, system_port",
+        "wda_local_port is an ios key, this device is android; allowed: udid, os_version, mjpeg_server_port, "
+        "system_port, chromedriver_port",
+    ),
+    (
+        "android key on an ios device",
+        lambda d: d["devices"][0].update(platform="ios", emulation=None, native={"chromedriver_port": 9520}),
+        "devices[0].native.chromedriver_port",
+        "chromedriver_port is an android key, this device is ios; allowed: udid, os_version, mjpeg_server_port, "
+        "wda_local_port, derived_data_path",
+    ),
+    (
+        "ios derived data on an android device",
+        lambda d: d["devices"][0].update(platform="android", emulation=None, native={"derived_data_path": "/x"}),
+        "devices[0].native.derived_data_path",
+        "derived_data_path is an ios key, this device is android; allowed: udid, os_version, mjpeg_server_port, "
+        "system_port, chromedriver_port",
+    ),
+    (
+        "mjpeg port out of range",
+        lambda d: d["devices"][0].update(platform="android", emulation=None, native={"mjpeg_server_port": 80}),
+        "devices[0].native.mjpeg_server_port",
+        "80 is too small; allowed: an integer from 1024 to 65535",
+    ),
+    (
+        "replay capture without a file",
+        lambda d: d["devices"][0].update(platform="android", emulation=None, capture={"source": "replay"}),
+        "devices[0].capture.file",
+        "source replay needs a file; allowed: file: <video of a phone screen showing the clip>",
+    ),
+    (
+        "unknown capture source",
+        lambda d: d["devices"][0].update(platform="android", emulation=None, capture={"source": "hdmi"}),
+        "devices[0].capture.source",
+        "'hdmi' is not allowed; allowed: screen or replay",
+    ),
+    (
+        "capture on a web device",
+        lambda d: d["devices"][0].update(capture={"source": "screen"}),
+        "devices[0].capture",
+        "capture is only for android and ios devices, this one is web; allowed: no capture key (web frames come "
+        "from the in-page probe)",
     ),
     (
         "tag of the wrong type",
@@ -348,7 +391,8 @@ def test_bad_connection_masks_the_secret(devices_file: Path) -> None:
     message = (
         f"{devices_file}: devices[0].connection: 'ftp://***@hub.example.com/wd/hub' is not allowed; "
         "allowed: "
-        "local, or the http(s) URL of an Appium server or Selenium Grid, e.g. http://127.0.0.1:4723"
+        "local, grid, browserstack, saucelabs, lambdatest, aws-device-farm, "
+        "or the http(s) URL of an Appium server or Selenium Grid, e.g. http://127.0.0.1:4723"
     )
     with pytest.raises(ConfigError, match=exactly(message)) as info:
         load_changed(devices_file, lambda d: d["devices"][0].update(connection=url))
@@ -453,7 +497,7 @@ def test_select_keeps_file_order() -> None:
     assert [d.id for d in chosen.devices] == ["pixel7", "pixel-fold"]
     assert [c.id for c in chosen.candidates] == ["pixkit@1.5"]
     everything = config.select(None, [])
-    assert (len(everything.devices), len(everything.candidates)) == (3, 4)
+    assert (len(everything.devices), len(everything.candidates)) == (3, 8)
 
 
 def test_unknown_device_id() -> None:
@@ -467,7 +511,9 @@ def test_unknown_device_id() -> None:
 
 def test_unknown_candidate_id() -> None:
     config = load_config(DEVICES_YAML)
-    message = "--candidate: unknown candidate 'glfx@3.0'; allowed: glfx@1.0, glfx@2.0, pixkit@1.4, pixkit@1.5"
+    message = ("--candidate: unknown candidate 'glfx@3.0'; allowed: glfx@1.0, glfx@2.0, pixkit@1.4, pixkit@1.5, "
+               "face_mesh@0.3.1620248508, face_mesh@0.4.1633559619, face_detection@0.3.1620248423, "
+               "face_detection@0.4.1646425229")
     with pytest.raises(ConfigError, match=exactly(message)):
         config.candidate("glfx@3.0")
 

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from harness.capture.clip import ClipSpec, face_box, render_frame
+from harness.capture.latency import find_onset
 from harness.metrics.lut import apply_lut, load_cube
 from harness.paths import apps_dir
-from harness.scenario.latency import find_onset
 
 SPEC = ClipSpec()
 

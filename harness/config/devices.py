@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from harness.config.errors_fmt import Allowed, fail, mask_credentials, show
+from harness.config.farm_options import FARMS, PRESETS, FarmOptions
 from harness.secrets import register_url_credentials
 
 Platform = Literal["android", "ios", "web"]
@@ -159,10 +160,46 @@ class NativeOptions(_Model):
     udid: Text | None = None
     os_version: Annotated[str | None, Allowed('a quoted OS version such as "14" or "17.4"')] = None
     system_port: Port | None = None  # android (UiAutomator2)
+    chromedriver_port: Port | None = None  # android (webviews)
     wda_local_port: Port | None = None  # ios (XCUITest WebDriverAgent)
+    derived_data_path: Text | None = None  # ios (WebDriverAgent build folder, one per device)
+    mjpeg_server_port: Port | None = None  # android and ios (the driver's MJPEG screen stream)
 
 
-_NATIVE_ONLY: dict[str, Platform] = {"system_port": "android", "wda_local_port": "ios"}
+_NATIVE_ONLY: dict[str, Platform] = {"system_port": "android", "chromedriver_port": "android",
+                                     "wda_local_port": "ios", "derived_data_path": "ios"}
+
+
+class CaptureSource(_Model):
+    """Where a phone's frames come from: its screen recording (default), or, for testing the harness without a
+    phone, a replayed video file of a phone screen showing the reference clip."""
+
+    source: Annotated[Literal["screen", "replay"], Allowed("screen or replay")] = "screen"
+    file: Annotated[Path | None, Allowed("the path of a video file (replay only), relative to the devices file's "
+                                         "folder")] = None
+
+    @field_validator("file", mode="before")
+    @classmethod
+    def _resolve_file(cls, value: Any, info: ValidationInfo) -> Path | None:
+        if value is None or isinstance(value, Path):
+            return value
+        allowed = "the path of an existing video file, relative to the devices file's folder"
+        if not isinstance(value, str) or not value:
+            raise fail(f"expected a path, got {show(value)}", allowed)
+        base_dir = (info.context or {}).get("base_dir")
+        path = Path(value) if base_dir is None else Path(base_dir) / value
+        if base_dir is not None and not path.is_file():
+            raise fail(f"file {show(value)} does not exist (looked in {base_dir})", allowed)
+        return path
+
+    @model_validator(mode="after")
+    def _replay_file(self) -> CaptureSource:
+        if self.source == "replay" and self.file is None:
+            raise fail("source replay needs a file", "file: <video of a phone screen showing the clip>",
+                       key="file")
+        if self.source == "screen" and self.file is not None:
+            raise fail("file is only for source replay", "no file key with source screen", key="file")
+        return self
 
 
 class DeviceTags(_Model):
@@ -191,8 +228,9 @@ class DeviceTags(_Model):
 
 
 def _check_connection(text: str) -> str:
-    allowed = "local, or the http(s) URL of an Appium server or Selenium Grid, e.g. http://127.0.0.1:4723"
-    if text == "local":
+    allowed = (f"{', '.join(PRESETS)}, or the http(s) URL of an Appium server or Selenium Grid, "
+               "e.g. http://127.0.0.1:4723")
+    if text in PRESETS:
         return text
     register_url_credentials(text)  # masked from now on, Basic-header form included
     try:
@@ -213,7 +251,8 @@ class Device(_Model):
     name: Text
     platform: Platform
     connection: Annotated[
-        str, AfterValidator(_check_connection), Allowed("local, or an http(s) URL"), Field(repr=False)
+        str, AfterValidator(_check_connection), Allowed(f"{', '.join(PRESETS)}, or an http(s) URL"),
+        Field(repr=False)
     ] = "local"
     refresh_hz: Annotated[float, Field(ge=24, le=240)] = 60.0
     tags: DeviceTags
@@ -222,6 +261,8 @@ class Device(_Model):
     ] = Field(default_factory=dict)
     emulation: WebEmulation | None = None
     native: NativeOptions | None = None
+    capture: CaptureSource | None = None  # android / ios only
+    farm: FarmOptions | None = None
 
     @model_validator(mode="after")
     def _platform_keys(self) -> Device:
@@ -243,16 +284,27 @@ class Device(_Model):
                 "no native key (use emulation: for web)",
                 key="native",
             )
+        if self.farm is not None and self.connection not in FARMS:
+            raise fail(f"farm options need a farm connection, this device's is {show(self.connection_masked)}",
+                       f"connection: one of {', '.join(FARMS)}, or no farm key", key="farm")
+        if self.platform == "web" and self.capture is not None:
+            raise fail("capture is only for android and ios devices, this one is web",
+                       "no capture key (web frames come from the in-page probe)", key="capture")
         if self.native is not None:
             for name, platform in _NATIVE_ONLY.items():
                 if getattr(self.native, name) is not None and self.platform != platform:
-                    keys = ["udid", "os_version", *(k for k, p in _NATIVE_ONLY.items() if p == self.platform)]
+                    keys = ["udid", "os_version", "mjpeg_server_port",
+                            *(k for k, p in _NATIVE_ONLY.items() if p == self.platform)]
                     raise fail(
                         f"{name} is an {platform} key, this device is {self.platform}",
                         ", ".join(keys),
                         key=f"native.{name}",
                     )
         return self
+
+    @property
+    def is_farm(self) -> bool:
+        return self.connection in FARMS
 
     @property
     def is_local(self) -> bool:
@@ -280,6 +332,8 @@ class AndroidApp(_Model):
     ]
     apk: Text | None = None
     activity: Text | None = None
+    # Folder on the phone where the app saves its recordings (the newest file is pulled after stop_recording).
+    recordings: Text | None = None
 
 
 class IosApp(_Model):
@@ -289,6 +343,7 @@ class IosApp(_Model):
         Allowed("a bundle id such as com.vendor.demo"),
     ]
     ipa: Text | None = None
+    recordings: Text | None = None  # the app's recordings folder, as Appium's pull_file names it (@bundle:...)
 
 
 class AppSpec(_Model):
@@ -317,15 +372,17 @@ class AppSpec(_Model):
 
 
 class FilterSpec(_Model):
-    """The reference 3D LUT (.cube) a filter is expected to apply; resolved next to devices.yaml."""
+    """The reference 3D LUT (.cube) a filter is expected to apply, resolved next to devices.yaml; `{}` (no LUT)
+    for a filter that is a formula: it is then checked as applied, consistent and stable, not colour-exact."""
 
-    lut: Annotated[Path, Allowed("the path of an existing .cube file, relative to the devices file's folder")]
+    lut: Annotated[
+        Path | None, Allowed("the path of an existing .cube file, relative to the devices file's folder")] = None
 
     @field_validator("lut", mode="before")
     @classmethod
-    def _resolve_lut(cls, value: Any, info: ValidationInfo) -> Path:
+    def _resolve_lut(cls, value: Any, info: ValidationInfo) -> Path | None:
         allowed = "the path of an existing .cube file, relative to the devices file's folder"
-        if isinstance(value, Path):
+        if value is None or isinstance(value, Path):
             return value
         if not isinstance(value, str) or not value:
             raise fail(f"expected a path, got {show(value)}", allowed)
@@ -340,6 +397,21 @@ class FilterSpec(_Model):
         return path
 
 
+class EffectSpec(_Model):
+    """How an effect is judged: `anchor: face` (default) looks for it around the clip's face, `anchor: screen`
+    over the whole picture (a sticker fixed to the screen, such as a badge or a frame)."""
+
+    anchor: Literal["face", "screen"] = "face"
+
+
+class NameMaps(_Model):
+    """What the app calls the scenarios' filters and effects: scenario name -> the app's name (the value that
+    fills `{name}` in select_filter / apply_effect). Names not listed are used as the scenario writes them."""
+
+    filters: dict[ItemName, ItemName] = Field(default_factory=dict)
+    effects: dict[ItemName, ItemName] = Field(default_factory=dict)
+
+
 class Candidate(_Model):
     """One SDK release under test, with its demo app and the locator map of that app's controls."""
 
@@ -351,6 +423,8 @@ class Candidate(_Model):
     app: AppSpec
     locators: dict[KeyName, LocatorText]
     filters: dict[ItemName, FilterSpec] = Field(default_factory=dict)
+    effects: dict[ItemName, EffectSpec] = Field(default_factory=dict)
+    names: NameMaps = Field(default_factory=NameMaps)
     # Devices the vendor declares unsupported (device ids or fnmatch patterns such as "moto-*"): their items are
     # skipped as "device not supported" instead of run.
     unsupported: list[Text] = Field(default_factory=list)
@@ -384,6 +458,11 @@ class Candidate(_Model):
     def label(self) -> str:
         """`Lumen Labs glfx 2.0`: how reports name the candidate."""
         return f"{self.vendor} {self.sdk} {self.version}"
+
+    def app_name(self, kind: Literal["filter", "effect"], name: str) -> str:
+        """The app's own name for the scenario's filter or effect `name` (names.filters / names.effects)."""
+        table = self.names.filters if kind == "filter" else self.names.effects
+        return table.get(name, name)
 
     def locator(self, key: str) -> Locator | None:
         """The parsed locator for `key`, or None when the app has no such control."""

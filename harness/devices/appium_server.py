@@ -15,7 +15,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
-from harness.errors import InfrastructureError
+from harness.errors import InfrastructureError, ServiceUnavailableError
+
+APPIUM_BIN_ENV = "HARNESS_APPIUM_BIN"  # another Appium executable than the project's .tools one
+
+
+def appium_binary(project_root: Path) -> Path:
+    """The Appium executable the harness starts: $HARNESS_APPIUM_BIN, else .tools/node_modules/.bin/appium."""
+    env = os.environ.get(APPIUM_BIN_ENV)
+    return Path(env) if env else project_root / ".tools" / "node_modules" / ".bin" / "appium"
+
+
+def appium_home(project_root: Path) -> Path:
+    """APPIUM_HOME, where the harness's Appium drivers are installed."""
+    return project_root / ".tools" / "appium-home"
+
+ALLOW_INSECURE = "uiautomator2:adb_shell"
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -48,11 +63,11 @@ class AppiumServer:
 
     @property
     def appium_home(self) -> Path:
-        return self.project_root / ".tools" / "appium-home"
+        return appium_home(self.project_root)
 
     @property
     def binary(self) -> Path:
-        return self.project_root / ".tools" / "node_modules" / ".bin" / "appium"
+        return appium_binary(self.project_root)
 
     @property
     def url(self) -> str:
@@ -60,8 +75,10 @@ class AppiumServer:
 
     def start(self) -> AppiumServer:
         if not self.binary.exists():
-            raise InfrastructureError(
-                f"Appium is not installed at {self.binary}; run `make setup` (scripts/setup.sh) first"
+            where = f" (${APPIUM_BIN_ENV})" if os.environ.get(APPIUM_BIN_ENV) else ""
+            raise ServiceUnavailableError(
+                f"[infrastructure] Appium is not installed at {self.binary}{where}; run `make setup` "
+                "(scripts/setup.sh) first"
             )
         if self.port == 0:
             self.port = free_port(self.host)
@@ -76,6 +93,9 @@ class AppiumServer:
             "--address", self.host, "--port", str(self.port),
             "--log", str(self.log_path), "--log-no-colors", "--log-timestamp",
             "--local-timezone", "--log-level", "info:debug",
+            # `mobile: shell` for Android phones whose adb is on the server's machine, not ours (the
+            # UiAutomator2 driver checks the feature named ADB_SHELL_FEATURE = 'adb_shell').
+            "--allow-insecure", ALLOW_INSECURE,
         ]
         with (self.log_path.parent / "appium.stdout.log").open("ab") as out:
             self._proc = subprocess.Popen(
@@ -84,8 +104,8 @@ class AppiumServer:
         deadline = time.monotonic() + self.start_timeout_s
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
-                raise InfrastructureError(
-                    f"Appium server exited during start-up with code {self._proc.returncode}; "
+                raise ServiceUnavailableError(
+                    f"[infrastructure] Appium server exited during start-up with code {self._proc.returncode}; "
                     f"see {self.log_path} and {self.log_path.parent / 'appium.stdout.log'}"
                 )
             status = self.status()
@@ -96,8 +116,9 @@ class AppiumServer:
                 return self
             time.sleep(0.2)
         self.stop()
-        raise InfrastructureError(
-            f"Appium server did not answer /status within {self.start_timeout_s:.0f} s; see {self.log_path}"
+        raise ServiceUnavailableError(
+            f"[infrastructure] Appium server did not answer /status within {self.start_timeout_s:.0f} s; "
+            f"see {self.log_path}"
         )
 
     def status(self) -> dict[str, object] | None:

@@ -10,6 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.config.devices import Candidate, Device
+from harness.devices.connection import connection_capabilities
+
 CHROMIUM_BINARY = "/usr/bin/chromium"
 CHROMEDRIVER_BINARY = "/usr/bin/chromedriver"
 
@@ -42,6 +45,7 @@ class SessionPlan:
     system_port: int | None = None
     mjpeg_port: int | None = None
     wda_local_port: int | None = None
+    derived_data_path: str | None = None
     new_command_timeout_s: int = 120
 
 
@@ -55,9 +59,10 @@ def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any
     return out
 
 
-def web_capabilities(device: Any, plan: SessionPlan) -> dict[str, Any]:
+def web_capabilities(device: Device, plan: SessionPlan) -> dict[str, Any]:
     """Chromium through Appium's chromium driver, emulating the device's phone profile."""
     emu = device.emulation
+    assert emu is not None
     args = list(CHROMIUM_BASE_ARGS)
     if plan.clip_path is not None:
         args.append(f"--use-file-for-fake-video-capture={plan.clip_path}")
@@ -89,14 +94,14 @@ def web_capabilities(device: Any, plan: SessionPlan) -> dict[str, Any]:
     return _deep_merge(caps, dict(device.capabilities))
 
 
-def _native(device: Any, name: str) -> Any:
-    native = getattr(device, "native", None)
-    return getattr(native, name, None) if native is not None else getattr(device, name, None)
+def _native(device: Device, name: str) -> Any:
+    return getattr(device.native, name, None) if device.native is not None else None
 
 
-def android_capabilities(device: Any, candidate: Any, plan: SessionPlan) -> dict[str, Any]:
+def android_capabilities(device: Device, candidate: Candidate, plan: SessionPlan) -> dict[str, Any]:
     """UiAutomator2 on a real phone or emulator; the app from the candidate's apk or installed package."""
     app = candidate.app.android
+    assert app is not None
     caps: dict[str, Any] = {
         "platformName": "Android",
         "appium:automationName": "UiAutomator2",
@@ -113,15 +118,17 @@ def android_capabilities(device: Any, candidate: Any, plan: SessionPlan) -> dict
     for key, value in (("appium:udid", _native(device, "udid")),
                        ("appium:platformVersion", _native(device, "os_version")),
                        ("appium:systemPort", plan.system_port or _native(device, "system_port")),
-                       ("appium:mjpegServerPort", plan.mjpeg_port)):
+                       ("appium:mjpegServerPort", plan.mjpeg_port or _native(device, "mjpeg_server_port")),
+                       ("appium:chromedriverPort", plan.chromedriver_port or _native(device, "chromedriver_port"))):
         if value:
             caps[key] = value
     return _deep_merge(caps, dict(device.capabilities))
 
 
-def ios_capabilities(device: Any, candidate: Any, plan: SessionPlan) -> dict[str, Any]:
+def ios_capabilities(device: Device, candidate: Candidate, plan: SessionPlan) -> dict[str, Any]:
     """XCUITest on a real iPhone or simulator; the app from the candidate's ipa or installed bundle id."""
     app = candidate.app.ios
+    assert app is not None
     caps: dict[str, Any] = {
         "platformName": "iOS",
         "appium:automationName": "XCUITest",
@@ -134,15 +141,18 @@ def ios_capabilities(device: Any, candidate: Any, plan: SessionPlan) -> dict[str
     for key, value in (("appium:udid", _native(device, "udid")),
                        ("appium:platformVersion", _native(device, "os_version")),
                        ("appium:wdaLocalPort", plan.wda_local_port or _native(device, "wda_local_port")),
-                       ("appium:mjpegServerPort", plan.mjpeg_port)):
+                       ("appium:mjpegServerPort", plan.mjpeg_port or _native(device, "mjpeg_server_port")),
+                       ("appium:derivedDataPath", plan.derived_data_path or _native(device, "derived_data_path"))):
         if value:
             caps[key] = value
     return _deep_merge(caps, dict(device.capabilities))
 
 
-def capabilities_for(device: Any, candidate: Any, plan: SessionPlan) -> dict[str, Any]:
+def capabilities_for(device: Device, candidate: Candidate, plan: SessionPlan) -> dict[str, Any]:
     if device.platform == "web":
-        return web_capabilities(device, plan)
-    if device.platform == "android":
-        return android_capabilities(device, candidate, plan)
-    return ios_capabilities(device, candidate, plan)
+        caps = web_capabilities(device, plan)
+    elif device.platform == "android":
+        caps = android_capabilities(device, candidate, plan)
+    else:
+        caps = ios_capabilities(device, candidate, plan)
+    return connection_capabilities(device, candidate, caps)

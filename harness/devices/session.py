@@ -7,6 +7,7 @@ that fails is an InfrastructureError, an app that crashes or lacks a control is 
 
 from __future__ import annotations
 
+import base64
 import time
 import urllib.error
 from dataclasses import dataclass, field
@@ -50,6 +51,24 @@ def split_locator(locator: str) -> tuple[str, str]:
     if not sep or strategy not in STRATEGIES:
         raise ConfigError(f"locator {locator!r} must be STRATEGY=VALUE; allowed strategies: {', '.join(STRATEGIES)}")
     return STRATEGIES[strategy], value
+
+
+_UNSUPPORTED_MARKERS = ("not implemented", "unknown command", "unknown method", "not yet implemented",
+                        "unsupported operation", "unsupported execute method", "unknown mobile command",
+                        "is not supported")
+
+
+class CommandUnsupported(InfrastructureError):
+    """The session's driver does not implement a command (e.g. Appium's fake driver has no screen recording)."""
+
+    def __init__(self, message: str, *, command: str) -> None:
+        super().__init__(message)
+        self.command = command
+
+
+def is_unsupported(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return any(marker in text for marker in _UNSUPPORTED_MARKERS)
 
 
 def is_crash(exc: BaseException) -> bool:
@@ -153,6 +172,51 @@ class DeviceSession:
         if self.platform == "web":
             return str(self.script("return arguments[0].textContent || '';", element))
         return str(self.call(lambda: element.text))
+
+    # --- native app management, files, screen recording (Appium's app-management and recording commands) -------
+    def capabilities_returned(self) -> dict[str, Any]:
+        """The capabilities the server answered with (what the driver actually got: device model, versions)."""
+        caps = getattr(self.driver, "capabilities", None)
+        return dict(caps) if isinstance(caps, dict) else {}
+
+    def mobile(self, name: str, args: dict[str, Any] | None = None) -> Any:
+        """`mobile: NAME` extension command (e.g. shell, queryAppState, launchApp)."""
+        return self.native_call(f"mobile: {name}", lambda: self.driver.execute_script(f"mobile: {name}", args or {}))
+
+    def activate_app(self, app_id: str) -> None:
+        self.native_call("activateApp", lambda: self.driver.activate_app(app_id))
+
+    def terminate_app(self, app_id: str) -> bool:
+        return bool(self.native_call("terminateApp", lambda: self.driver.terminate_app(app_id)))
+
+    def query_app_state(self, app_id: str) -> int:
+        """0 not installed, 1 not running, 2 background suspended, 3 background, 4 running in foreground."""
+        return int(self.native_call("queryAppState", lambda: self.driver.query_app_state(app_id)))
+
+    def pull_file(self, device_path: str) -> bytes:
+        data = self.native_call("pullFile", lambda: self.driver.pull_file(device_path))
+        return base64.b64decode(data)
+
+    def start_screen_recording(self, **options: Any) -> None:
+        self.native_call("startRecordingScreen", lambda: self.driver.start_recording_screen(**options))
+
+    def stop_screen_recording(self) -> bytes:
+        data = self.native_call("stopRecordingScreen", self.driver.stop_recording_screen)
+        return base64.b64decode(data) if data else b""
+
+    def screenshot_png(self) -> bytes:
+        return bytes(self.call(self.driver.get_screenshot_as_png))
+
+    def native_call(self, command: str, fn: Any) -> Any:
+        """Like call(), but a command the driver does not implement becomes CommandUnsupported."""
+        try:
+            return self.call(fn)
+        except WebDriverException as exc:
+            if is_unsupported(exc):
+                raise CommandUnsupported(
+                    f"[infrastructure] {command} is not supported by the driver of {self.label}: {_first_line(exc)}",
+                    command=command) from exc
+            raise
 
     # --- error sorting -----------------------------------------------------------------------------------------
     def call(self, fn: Any) -> Any:

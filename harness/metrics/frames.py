@@ -150,6 +150,23 @@ def _vsync_histogram(intervals_ms: Sequence[float], refresh_hz: float) -> dict[i
     return dict(Counter(round(dt / period_ms) for dt in intervals_ms))
 
 
+def perfdog_janks(frame_times_ms: Sequence[float]) -> tuple[int, int, float]:
+    """PerfDog's Jank and BigJank over a sequence of frame times (ms): frame time k (k >= 3) is a jank when it is
+    > 2 x the mean of frame times k-3..k-1 and > 84 ms, a big jank (also a jank) when also > 125 ms. Returns
+    (jank count, big jank count, sum of jank frame times in ms)."""
+    jank = big_jank = 0
+    jank_time_ms = 0.0
+    for k in range(JANK_HISTORY, len(frame_times_ms)):
+        ft = frame_times_ms[k]
+        recent = math.fsum(frame_times_ms[k - JANK_HISTORY : k]) / JANK_HISTORY
+        if ft > JANK_FACTOR * recent and ft > JANK_MIN_MS:
+            jank += 1
+            jank_time_ms += ft
+            if ft > BIG_JANK_MIN_MS:
+                big_jank += 1
+    return jank, big_jank, jank_time_ms
+
+
 def analyze_timeline(
     t_ms: Sequence[float],
     indices: Sequence[int | None],
@@ -213,16 +230,7 @@ def analyze_timeline(
     if tail_ms > FREEZE_THRESHOLD_MS:
         freezes.append(Freeze(start_ms=updates[-1][0], duration_ms=tail_ms, index=updates[-1][1], open_ended=True))
 
-    jank = big_jank = 0
-    jank_time_ms = 0.0
-    for k in range(JANK_HISTORY, len(frame_times)):
-        ft = frame_times[k]
-        recent = math.fsum(frame_times[k - JANK_HISTORY : k]) / JANK_HISTORY
-        if ft > JANK_FACTOR * recent and ft > JANK_MIN_MS:
-            jank += 1
-            jank_time_ms += ft
-            if ft > BIG_JANK_MIN_MS:
-                big_jank += 1
+    jank, big_jank, jank_time_ms = perfdog_janks(frame_times)
 
     summary = (
         {

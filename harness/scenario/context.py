@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from harness.capture.clip import ClipSpec
+
 
 class StepReporter(Protocol):
     """Where the runner reports steps and evidence (Allure in a run, a list in unit tests)."""
@@ -57,3 +59,18 @@ class Outcome:
         if all(d["defect"] != defect for d in self.defects):
             self.defects.append({"defect": defect, "value": value, "unit": unit, "threshold": threshold,
                                  "summary": summary})
+
+
+@dataclass
+class ItemContext:
+    """What the measurements of one item read and write: the clip, the expected look, the filters' reference LUTs,
+    the item folder, the outcome and the reporter (harness.scenario.measure takes this, not the runner)."""
+
+    spec: ClipSpec
+    state: AppState
+    filter_luts: dict[str, Path]
+    item_dir: Path
+    outcome: Outcome
+    reporter: StepReporter
+    label: str
+    effect_anchors: dict[str, str] = field(default_factory=dict)  # effect -> "face" | "screen" (candidate.effects)

@@ -4,25 +4,42 @@ record at once (also when the item fails or breaks), with its evidence attached.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import allure
 import pytest
 
-from harness.errors import AppCrashError
+from harness import hostcap
+from harness.config.devices import Candidate, Device
+from harness.config.scenarios import Scenario
+from harness.devices.connection import end_session
+from harness.errors import AppCrashError, SdkDefectError
 from harness.report.allure_meta import allure_item_labels, attach_file, attach_metrics
 from harness.report.results import CheckRecord, ItemRecord, Status, error_info, item_dir_name, utc_now_iso
-from harness.scenario.context import Outcome
+from harness.scenario.context import NullReporter, Outcome
 from harness.scenario.runner import ScenarioRunner
 from harness.secrets import mask_data
 
+if TYPE_CHECKING:
+    from harness.plugin import ScenarioItem
+    from harness.run import Run
+
 
 class AllureSteps:
-    """StepReporter backed by Allure: each scenario step is an Allure step, files become attachments."""
+    """StepReporter backed by Allure: each scenario step is an Allure step, files become attachments.
+
+    Videos are not inlined into the single-file report: they stay beside it in the run folder and the item gets a
+    link to them (relative to allure-report/index.html). Of the key frames only the first is attached; all stay
+    in the item's folder."""
+
+    def __init__(self, run_dir: Path | None = None) -> None:
+        self.run_dir = run_dir
+        self.key_frames = 0
 
     @contextlib.contextmanager
     def step(self, title: str) -> Iterator[None]:
@@ -30,7 +47,20 @@ class AllureSteps:
             yield
 
     def attach(self, path: Path, name: str) -> None:
+        if path.suffix.lower() in LINKED_SUFFIXES and self.run_dir is not None:
+            with contextlib.suppress(ValueError):  # a file outside the run folder is attached as before
+                rel = path.resolve().relative_to(self.run_dir.resolve()).as_posix()
+                allure.dynamic.link(f"../{rel}", link_type="link", name=f"{name}: {rel}")
+                return
+        if name.startswith("key frame"):
+            self.key_frames += 1
+            if self.key_frames > MAX_KEY_FRAME_ATTACHMENTS:
+                return
         attach_file(path, name)
+
+
+LINKED_SUFFIXES = (".webm", ".mp4", ".mkv", ".mov")
+MAX_KEY_FRAME_ATTACHMENTS = 1
 
 
 # The defect class an unmet expectation points to, by the metric's name (first match wins).
@@ -55,7 +85,7 @@ def expectation_defect(metric: str) -> str:
     return next((d for prefix, d in EXPECTATION_DEFECTS if metric.startswith(prefix)), "expectation")
 
 
-def judge(scenario: Any, metrics: dict[str, float]) -> list[CheckRecord]:
+def judge(scenario: Scenario, metrics: dict[str, float]) -> list[CheckRecord]:
     """The scenario's expectations against the measured metrics; a metric not measured fails its check."""
     checks = []
     for metric, threshold in scenario.expect.items():
@@ -74,7 +104,7 @@ def _unit(metric: str) -> str:
     return metric_unit(metric)
 
 
-def _label_item(item: Any) -> None:
+def _label_item(item: ScenarioItem) -> None:
     """The item's Allure labels (its cell) and title."""
     device, candidate, scenario = item.device, item.candidate, item.scenario
     allure_item_labels(scenario=scenario.name, scenario_kind=scenario.kind, device=device.id,
@@ -83,7 +113,7 @@ def _label_item(item: Any) -> None:
     allure.dynamic.title(item.name)
 
 
-def _cell(run: Any, item: Any) -> dict[str, Any]:
+def _cell(run: Run, item: ScenarioItem) -> dict[str, Any]:
     """The ItemRecord fields that name the item and its cell."""
     device, candidate = item.device, item.candidate
     return {"run_id": run.run_id, "item_id": item.nodeid, "name": item.name, "scenario": item.scenario.name,
@@ -92,9 +122,10 @@ def _cell(run: Any, item: Any) -> dict[str, Any]:
             "version": candidate.version}
 
 
-def run_item(run: Any, item: Any) -> None:
+def run_item(run: Run, item: ScenarioItem) -> None:
     device, candidate, scenario = item.device, item.candidate, item.scenario
     item_dir = run.run_dir / "items" / item_dir_name(item.name)
+    capacity = _capacity(run, device)
     started_at, started = utc_now_iso(), time.monotonic()
     _label_item(item)
     if scenario.description:
@@ -102,18 +133,34 @@ def run_item(run: Any, item: Any) -> None:
     outcome = Outcome()
     status: Status = "passed"
     error: dict[str, str] | None = None
+    environment: dict[str, Any] | None = None
     checks: list[CheckRecord] = []
+    runner: ScenarioRunner | None = None
     try:
         runner = ScenarioRunner(services=run.services(), device=device, candidate=candidate, scenario=scenario,
-                                item_dir=item_dir, reporter=AllureSteps())
+                                item_dir=item_dir, reporter=AllureSteps(run.run_dir))
         outcome = runner.outcome
-        runner.run()
+        try:
+            runner.run(keep_open=True)
+        except SdkDefectError as exc:
+            if not str(exc).startswith(FINAL_DEFECTS_PREFIX):
+                raise  # stopped mid-scenario: not a finding the host capacity can explain
+        runner_defects = {d["defect"] for d in outcome.defects}  # found by the runner, before the expectations
         checks = judge(scenario, outcome.metrics)
         failed = [c for c in checks if c.verdict == "fail"]
         for c in failed:
             outcome.add_defect(expectation_defect(c.metric), value=c.value, unit=c.unit, threshold=c.threshold,
                                summary=f"{c.metric} = {'not measured' if c.value is None else f'{c.value:g}'} "
                                        f"(expected {c.threshold})")
+        verdict = hostcap.judge_cell(capacity, defects=[d["defect"] for d in outcome.defects],
+                                     content_fps=outcome.metrics.get("content_fps"), cell_load1=hostcap.load1(),
+                                     expected_fps=_expected_fps(scenario))
+        environment = _set_aside(outcome, verdict)
+        failed = [c for c in failed if expectation_defect(c.metric) not in verdict.environment]
+        sdk_defects = [d for d in outcome.defects if d["defect"] in runner_defects]
+        if sdk_defects:
+            raise SdkDefectError(f"{FINAL_DEFECTS_PREFIX} {runner.label}: "
+                                 + "; ".join(d["summary"] for d in sdk_defects))
         if failed:
             raise AssertionError("[expectation] " + "; ".join(
                 f"{c.metric} = {'not measured' if c.value is None else f'{c.value:g}'} (expected {c.threshold})"
@@ -126,25 +173,74 @@ def run_item(run: Any, item: Any) -> None:
         error = error_info(exc)
         raise
     finally:
+        if runner is not None:
+            _end_session(runner, item, status, error)
         record = ItemRecord(
             **_cell(run, item), status=status, metrics=dict(outcome.metrics),
             checks=checks + [CheckRecord(**c) for c in outcome.checks],
             error=error, started_at=started_at, duration_s=round(time.monotonic() - started, 3),
             attachments=[str(p.relative_to(run.run_dir)) for p in outcome.attachments if p.exists()],
-            defects=list(outcome.defects),
+            defects=list(outcome.defects), environment=environment,
         )
         _write_details(item_dir, outcome)
         run.writer.add(record)
         attach_metrics(outcome.metrics)
+    if environment is not None:
+        pytest.skip(str(environment["message"]))
 
 
-def unsupported_reason(candidate: Any, device: Any) -> str:
+FINAL_DEFECTS_PREFIX = "[sdk] adaptation defects on"
+
+
+def _capacity(run: Any, device: Any) -> hostcap.HostCapacity | None:
+    """The host's capacity on this web profile, measured before the device's first item (None elsewhere)."""
+    def measure_now() -> hostcap.HostCapacity:
+        def make_runner(*, candidate: Any, scenario: Any, item_dir: Path) -> ScenarioRunner:
+            return ScenarioRunner(services=run.services(), device=device, candidate=candidate, scenario=scenario,
+                                  item_dir=item_dir, reporter=NullReporter())
+        return hostcap.measure(device, make_runner=make_runner, source_fps=float(run.clip_spec.fps),
+                               item_dir=run.run_dir / "host-capacity" / device.id)
+    return hostcap.book_for(run.run_dir).get(device, measure_now)
+
+
+def _expected_fps(scenario: Any) -> float | None:
+    threshold = scenario.expect.get("content_fps")
+    low = getattr(threshold, "min", None)
+    return float(low) if isinstance(low, int | float) else None
+
+
+def _set_aside(outcome: Outcome, verdict: hostcap.CellVerdict) -> dict[str, Any] | None:
+    """Moves the defects the machine explains out of the outcome's defects into the record's `environment`."""
+    if not verdict.limited:
+        return None
+    moved = [d for d in outcome.defects if d["defect"] in verdict.environment]
+    outcome.defects[:] = [d for d in outcome.defects if d["defect"] not in verdict.environment]
+    return {"message": verdict.message(), "defects": moved, "reasons": list(verdict.reasons), **verdict.evidence}
+
+
+def _end_session(runner: ScenarioRunner, item: ScenarioItem, status: Status, error: dict[str, str] | None) -> None:
+    """Closes the item's last session; on a farm, first names it and marks it passed or failed there, and keeps
+    its dashboard link (details.json `farm_session`, an Allure link)."""
+    session = runner.platform.session
+    driver = session.driver if session is not None else None
+    try:
+        farm = end_session(item.device, driver, status=status, reason=(error or {}).get("message", status),
+                           name=item.name)
+    finally:
+        runner.close()
+    if farm is not None:
+        runner.outcome.details["farm_session"] = dataclasses.asdict(farm)
+        if farm.link:
+            allure.dynamic.link(farm.link, name=f"{farm.farm} session")
+
+
+def unsupported_reason(candidate: Candidate, device: Device) -> str:
     """Why a candidate is not run on a device: its vendor declares the device unsupported."""
     return (f"[unsupported] {candidate.id} is not supported on {device.id} ({device.name}): the candidate's "
             f"`unsupported` list in devices.yaml names it ({', '.join(candidate.unsupported)})")
 
 
-def skip_unsupported(run: Any, item: Any) -> None:
+def skip_unsupported(run: Run, item: ScenarioItem) -> None:
     """Records a device the candidate does not support as a skipped item (category "Device not supported"),
     without starting anything, and skips it."""
     reason = unsupported_reason(item.candidate, item.device)
@@ -154,8 +250,8 @@ def skip_unsupported(run: Any, item: Any) -> None:
     pytest.skip(reason)
 
 
-def _tags(device: Any) -> dict[str, str | bool]:
-    tags = device.tags.model_dump() if hasattr(device.tags, "model_dump") else dict(device.tags)
+def _tags(device: Device) -> dict[str, str | bool]:
+    tags = device.tags.as_dict()
     return {str(k): v if isinstance(v, bool) else str(v) for k, v in tags.items()}
 
 

@@ -7,28 +7,25 @@ box and skin. Each check becomes a metric (units in the name), a check record, a
 
 from __future__ import annotations
 
-import base64
 import statistics
-import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import cv2
 import numpy as np
 
 from harness.analyze import decode_timeline
 from harness.capture.clip import ClipSpec, face_box, render_frame, skin_mask
+from harness.capture.clip import band_top as clip_band_top
 from harness.errors import AnalysisError, SdkDefectError
-from harness.metrics import adaptation, beauty, response, sticker, visual
+from harness.metrics import adaptation, beauty, recording, response, sticker, visual
 from harness.metrics.adaptation import Finding
 from harness.metrics.frames import analyze_timeline
-from harness.metrics.indexcode import band_top, decode_index, to_clip_frame
+from harness.metrics.indexcode import decode_index, to_clip_frame
 from harness.metrics.lut import Lut3D, apply_lut, load_cube
 from harness.metrics.visual_common import CheckResult
-
-if TYPE_CHECKING:
-    from harness.scenario.runner import ScenarioRunner
+from harness.scenario.context import ItemContext
 
 _LUTS: dict[Path, Lut3D] = {}
 MIN_FREEZE_DEFECT_MS = 500.0
@@ -75,8 +72,8 @@ class KeyFrameJudge:
     detector is a defect; the other results are quality measures, judged by the scenario's `expect` thresholds.
     """
 
-    def __init__(self, runner: ScenarioRunner) -> None:
-        self.runner = runner
+    def __init__(self, ctx: ItemContext) -> None:
+        self.ctx = ctx
         self.results: dict[str, list[CheckResult]] = {}
 
     def add(self, metric: str, result: CheckResult) -> None:
@@ -84,7 +81,7 @@ class KeyFrameJudge:
 
     def finish(self) -> list[str]:
         """Writes metrics, checks, evidence and the defects of fired detectors; returns one line per one fired."""
-        outcome = self.runner.outcome
+        outcome = self.ctx.outcome
         defects: list[str] = []
         for metric, results in self.results.items():
             value = float(statistics.fmean(r.value for r in results))
@@ -107,28 +104,28 @@ class KeyFrameJudge:
                                    threshold=shown.threshold, summary=text)
             evidence = failed[0].evidence if failed else None
             if evidence is not None:
-                path = save_rgb(self.runner.item_dir / f"evidence_{metric}.jpg", evidence, quality=90)
+                path = save_rgb(self.ctx.item_dir / f"evidence_{metric}.jpg", evidence, quality=90)
                 outcome.attachments.append(path)
-                self.runner.reporter.attach(path, f"evidence: {metric}")
+                self.ctx.reporter.attach(path, f"evidence: {metric}")
         return defects
 
 
-def key_frame_checks(runner: ScenarioRunner, key_frames: Sequence[tuple[float, np.ndarray]]) -> None:
+def key_frame_checks(ctx: ItemContext, key_frames: Sequence[tuple[float, np.ndarray]]) -> None:
     """Checks each key frame against its own source frame, for what the scenario has switched on."""
-    spec: ClipSpec = runner.services.clip_spec
-    state = runner.state
-    judge = KeyFrameJudge(runner)
+    spec: ClipSpec = ctx.spec
+    state = ctx.state
+    judge = KeyFrameJudge(ctx)
     seen: list[int] = []
     positions: list[tuple[float, float] | None] = []
     findings: dict[str, list[Finding]] = {}
     responses: list[response.ColourResponse] = []
-    region = (0, 0, spec.width, band_top(spec.height))  # everything but the index-code band
+    region = (0, 0, spec.width, clip_band_top(spec))  # everything but the index-code band
     for n, (_t, frame) in enumerate(key_frames, start=1):
         if n == 1:
-            shot = save_rgb(runner.item_dir / "key_frame_1.png", frame)
-            runner.outcome.attachments.append(shot)
-            jpg = save_rgb(runner.item_dir / "key_frame_1.jpg", frame, quality=88)
-            runner.reporter.attach(jpg, "key frame (output)")
+            shot = save_rgb(ctx.item_dir / "key_frame_1.png", frame)
+            ctx.outcome.attachments.append(shot)
+            jpg = save_rgb(ctx.item_dir / "key_frame_1.jpg", frame, quality=88)
+            ctx.reporter.attach(jpg, "key frame (output)")
         judge.add("black_frame_luma_p99", visual.black_frame(frame))
         judge.add("green_frame_share", visual.green_frame(frame))
         found = decode_index(frame, spec=spec)
@@ -140,22 +137,26 @@ def key_frame_checks(runner: ScenarioRunner, key_frames: Sequence[tuple[float, n
         exclude = response.spatial_exclusion(face_box(spec, found.index), beauty_on=state.beauty > 0,
                                              effect_on=state.effect != "none")
         responses.append(response.colour_response(
-            source, output, region=response.response_region(spec.width, spec.height, exclude=exclude),
+            source, output, region=response.response_region(spec.width, spec.height, exclude=exclude,
+                                                                  version=spec.version),
             bins=response.RESPONSE_BINS))
         base = source
-        lut_spec = runner.candidate.filters.get(state.filter) if state.filter != "none" else None
-        if lut_spec is not None:
-            base = apply_lut(source, _lut(Path(lut_spec.lut)))
+        lut_path = ctx.filter_luts.get(state.filter) if state.filter != "none" else None
+        if lut_path is not None:
+            base = apply_lut(source, _lut(Path(lut_path)))
         plain_filter = state.beauty == 0 and state.effect == "none"
+        # Without a reference LUT the filter's colours are not known: it is judged as applied (filter_applied),
+        # consistent across devices (colour_response) and stable over key frames, not by colour findings.
+        colour_known = state.filter == "none" or lut_path is not None
         for finding in adaptation.classify_frame(
-            frame, source=source, expected=base if (lut_spec is not None and plain_filter) else None,
-            decoded=found, effect_expected=state.filter != "none" and plain_filter,
+            frame, source=source, expected=base if (lut_path is not None and plain_filter) else None,
+            decoded=found, effect_expected=state.filter != "none" and plain_filter and lut_path is not None,
         ):
-            if plain_filter or finding.defect not in COLOUR_ONLY:
+            if (plain_filter and colour_known) or finding.defect not in COLOUR_ONLY:
                 findings.setdefault(finding.defect, []).append(finding)
         if state.filter != "none" and state.beauty == 0 and state.effect == "none":
             judge.add("filter_applied_delta_e", visual.filter_applied(output, source, region=region))
-            if lut_spec is not None:
+            if lut_path is not None:
                 judge.add("filter_delta_e", visual.filter_fidelity(output, base, region=region))
         if state.beauty > 0 and state.effect == "none":
             box = face_box(spec, found.index)
@@ -167,6 +168,8 @@ def key_frame_checks(runner: ScenarioRunner, key_frames: Sequence[tuple[float, n
                                                                      regions=beauty.face_regions(box)))
         if state.effect != "none":
             box = face_box(spec, found.index)
+            if ctx.effect_anchors.get(state.effect) == "screen":  # fixed to the screen: the whole picture
+                box = region
             result = sticker.sticker_presence(output, base, face_box=box)
             judge.add("effect_changed_share", result)
             dx, dy = result.detail.get("centroid_dx"), result.detail.get("centroid_dy")
@@ -175,8 +178,8 @@ def key_frame_checks(runner: ScenarioRunner, key_frames: Sequence[tuple[float, n
     if len(valid) >= 2:  # jitter needs two placements; fewer is judged by the presence detector
         judge.add("effect_jitter", sticker.sticker_jitter(positions))
     if valid:
-        runner.outcome.metrics["effect_offset_x_face"] = round(statistics.fmean(p[0] for p in valid), 4)
-        runner.outcome.metrics["effect_offset_y_face"] = round(statistics.fmean(p[1] for p in valid), 4)
+        ctx.outcome.metrics["effect_offset_x_face"] = round(statistics.fmean(p[0] for p in valid), 4)
+        ctx.outcome.metrics["effect_offset_y_face"] = round(statistics.fmean(p[1] for p in valid), 4)
     # A frame defect counts when more than half of the decoded key frames show it.
     defects = []
     for name, found_in in findings.items():
@@ -184,101 +187,80 @@ def key_frame_checks(runner: ScenarioRunner, key_frames: Sequence[tuple[float, n
             first = found_in[0]
             text = f"{first.summary()} on {len(found_in)} of {len(seen)} key frames"
             defects.append(text)
-            runner.outcome.add_defect(name, value=round(first.value, 4), unit=first.unit,
+            ctx.outcome.add_defect(name, value=round(first.value, 4), unit=first.unit,
                                       threshold=first.threshold, summary=text)
             if first.evidence is not None:
-                path = save_rgb(runner.item_dir / f"evidence_{name}.jpg", first.evidence, quality=90)
-                runner.outcome.attachments.append(path)
-                runner.reporter.attach(path, f"evidence: {name}")
+                path = save_rgb(ctx.item_dir / f"evidence_{name}.jpg", first.evidence, quality=90)
+                ctx.outcome.attachments.append(path)
+                ctx.reporter.attach(path, f"evidence: {name}")
     judge.finish()
-    runner.outcome.metrics["key_frames_decoded"] = float(len(seen))
-    runner.outcome.details["key_frame_indices"] = seen
+    ctx.outcome.metrics["key_frames_decoded"] = float(len(seen))
+    ctx.outcome.details["key_frame_indices"] = seen
     if responses:  # source colour -> output colour on the decoded key frames, for comparisons across devices
-        runner.outcome.details["colour_response"] = response.merge_responses(responses).to_dict()
-    if key_frames and not seen and not runner.outcome.defects:
+        ctx.outcome.details["colour_response"] = response.merge_responses(responses).to_dict()
+    if key_frames and not seen and not ctx.outcome.defects:
         for _t, frame in key_frames[:1]:
-            diagnose_frame(runner, frame)
+            diagnose_frame(ctx, frame)
 
 
-def timing_defects(runner: ScenarioRunner, timing: dict[str, Any]) -> None:
+def timing_defects(ctx: ItemContext, timing: dict[str, Any]) -> None:
     """Frame drops and long freezes of a capture, as adaptation defects (the item fails when its steps end)."""
-    spec: ClipSpec = runner.services.clip_spec
+    spec: ClipSpec = ctx.spec
     for finding in adaptation.classify_timeline(timing, source_fps=float(spec.fps)):
         # A single hitch of a few hundred ms is jank (its own metrics); a frozen preview is held much longer.
         if finding.defect == "freeze" and finding.value < MIN_FREEZE_DEFECT_MS:
             continue
-        runner.outcome.add_defect(finding.defect, value=round(finding.value, 3), unit=finding.unit,
+        ctx.outcome.add_defect(finding.defect, value=round(finding.value, 3), unit=finding.unit,
                                   threshold=finding.threshold, summary=finding.summary())
 
 
-def diagnose_frame(runner: ScenarioRunner, frame: np.ndarray) -> list[str]:
+def diagnose_frame(ctx: ItemContext, frame: np.ndarray) -> list[str]:
     """What one output frame shows when no camera frame could be decoded in time: geometry or broken frames."""
-    spec: ClipSpec = runner.services.clip_spec
-    save = save_rgb(runner.item_dir / "diagnosis_frame.png", frame)
-    runner.outcome.attachments.append(save)
+    spec: ClipSpec = ctx.spec
+    save = save_rgb(ctx.item_dir / "diagnosis_frame.png", frame)
+    ctx.outcome.attachments.append(save)
     found = decode_index(frame, spec=spec)
     out: list[str] = []
     if found is not None:
         for finding in adaptation.classify_frame(frame, source=render_frame(spec, found.index), decoded=found):
-            runner.outcome.add_defect(finding.defect, value=round(finding.value, 4), unit=finding.unit,
+            ctx.outcome.add_defect(finding.defect, value=round(finding.value, 4), unit=finding.unit,
                                       threshold=finding.threshold, summary=finding.summary())
             out.append(finding.summary())
         return out
     for name, check in (("black_frames", visual.black_frame(frame)), ("green_frames", visual.green_frame(frame)),
                         ("uniform_frames", visual.uniform_frame(frame))):
         if not check.passed:
-            runner.outcome.add_defect(name, value=round(check.value, 4), unit=check.unit,
+            ctx.outcome.add_defect(name, value=round(check.value, 4), unit=check.unit,
                                       threshold=check.threshold, summary=check.summary())
             out.append(check.summary())
             break
     return out
 
 
-def fetch_and_measure_recording(runner: ScenarioRunner) -> None:
-    """Fetches the clip the app recorded (its recording_result control) and measures what it holds."""
-    session = runner._session()
-    element = session.find("recording_result", timeout_s=10.0, visible=False)
-    src = ""
-    for _ in range(50):
-        src = str(session.script("return arguments[0].currentSrc || arguments[0].src || '';", element))
-        if src:
-            break
-        time.sleep(0.1)
-    if not src:
-        raise SdkDefectError(f"[sdk] the app showed no recorded clip after stop_recording on {runner.label}")
-    data = session.async_script(
-        "const done = arguments[arguments.length - 1];"
-        "fetch(arguments[0]).then(r => r.blob()).then(b => { const f = new FileReader();"
-        " f.onload = () => done(String(f.result).split(',')[1] || ''); f.readAsDataURL(b); })"
-        ".catch(e => done('ERROR ' + e));",
-        src, timeout_s=30.0,
-    )
-    if not data or str(data).startswith("ERROR"):
-        raise SdkDefectError(f"[sdk] the recorded clip could not be read on {runner.label}: {data}")
-    path = runner.item_dir / "recording.webm"
-    path.write_bytes(base64.b64decode(data))
-    runner.outcome.attachments.append(path)
-    runner.reporter.attach(path, "the app's own recording (WebM)")
-    app_duration = session.script("return Number(arguments[0].dataset.durationMs || -1);", element)
-    if isinstance(app_duration, int | float) and app_duration >= 0:
-        runner.outcome.metrics["app_recording_duration_ms"] = float(app_duration)
-    measure_recording_file(runner, path)
-
-
-def measure_recording_file(runner: Any, path: Path) -> None:
-    spec: ClipSpec = runner.services.clip_spec
+def measure_recording_file(ctx: ItemContext, path: Path) -> None:
+    """Frames, duration, content rate and drops of the clip the app recorded (decoded as `harness analyze` does)."""
+    spec: ClipSpec = ctx.spec
     try:
         t_ms, indices = decode_timeline(path, spec)
     except AnalysisError as exc:
-        raise SdkDefectError(f"[sdk] the app's recording on {runner.label} is not a playable video: {exc}") from exc
-    m = runner.outcome.metrics
+        raise SdkDefectError(f"[sdk] the app's recording on {ctx.label} is not a playable video: {exc}") from exc
+    m = ctx.outcome.metrics
     m["recording_frames"] = float(len(t_ms))
     decoded = [i for i in indices if i is not None]
     if len(t_ms) < 2 or not decoded:
-        raise SdkDefectError(f"[sdk] the recorded clip on {runner.label} holds {len(t_ms)} frames, "
+        raise SdkDefectError(f"[sdk] the recorded clip on {ctx.label} holds {len(t_ms)} frames, "
                              f"{len(decoded)} showing the camera image")
     timing = analyze_timeline(t_ms, indices, source_fps=float(spec.fps), clip_frames=spec.frames).to_dict()
     interval = (t_ms[-1] - t_ms[0]) / (len(t_ms) - 1)
     m["recording_duration_ms"] = round(t_ms[-1] - t_ms[0] + interval, 1)
     m["recording_content_fps"] = round(float(timing["content_fps"]), 2)
     m["recording_dropped_frames"] = float(timing["dropped_frames"])
+    requested = ctx.outcome.details.get("recording_requested_ms")
+    if isinstance(requested, int | float) and requested > 0:  # a `record: SECONDS` step asked for this length
+        judged = recording.judge_recording(
+            requested_ms=float(requested), duration_ms=m["recording_duration_ms"],
+            content_fps=m["recording_content_fps"], source_fps=float(spec.fps), frames=len(t_ms),
+            dropped_frames=int(timing["dropped_frames"]))
+        m["recording_duration_error_pct"] = judged.duration_error_pct
+        m["recording_fps_share"] = judged.fps_share
+        ctx.outcome.details["recording_findings"] = list(judged.findings)
