@@ -125,7 +125,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser],
                             help="open the app and report, for every locator, found or missing and what it matched")
     check.add_argument("--candidate", required=True, metavar="ID", help="the candidate whose app is opened")
     check.add_argument("--device", metavar="ID", help="the device (default: the first one the candidate runs on)")
-    check.add_argument("--devices", default="devices.yaml", metavar="FILE")
+    check.add_argument("--devices", default="devices.yaml", metavar="FILE",
+                       help="the devices file naming the candidate and its devices")
     check.add_argument("--scenarios", default="scenarios", metavar="DIR",
                        help="where the filter and effect names that fill {name} come from")
 

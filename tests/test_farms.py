@@ -286,3 +286,21 @@ def test_grid_ports_avoid_adb(port: int) -> None:
     with pytest.raises(ConfigError, match=re.escape(f"--hub-port: {port} is not allowed; allowed: 1024..65535 "
                                                     "outside 5555-5585 (adb's emulator ports)")):
         check_port(port, option="--hub-port")
+
+
+# --- doctor ---------------------------------------------------------------------------------------------------------
+def test_doctor_checks_presets_like_the_run(tmp_path: Path, creds: dict[str, str],
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from harness.doctor.checks import check_preset
+    from harness.doctor.probes import SystemProbes
+
+    monkeypatch.setenv("HARNESS_GRID_DIR", str(tmp_path / "no-grid"))
+    matrix = _matrix(tmp_path, _dev(WEB, connection="browserstack"), _dev(WEB, id="g1", connection="grid"))
+    farm, on_grid = (check_preset(SystemProbes(), d) for d in matrix.devices)
+    assert [c.ok for c in farm] == [True]
+    assert [c.ok for c in on_grid] == [False]
+    assert on_grid[0].detail.startswith("'grid' is not allowed while no grid is up")
+    monkeypatch.delenv("BROWSERSTACK_USERNAME")
+    (missing,) = check_preset(SystemProbes(), matrix.devices[0])
+    assert not missing.ok
+    assert "BROWSERSTACK_USERNAME" in missing.detail

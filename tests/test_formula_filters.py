@@ -8,8 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from harness.capture.clip import ClipSpec, render_frame
-from harness.metrics.indexcode import band_top
+from harness.capture.clip import ClipSpec, band_top, render_frame
 from harness.scenario.context import AppState, ItemContext, NullReporter, Outcome
 from harness.scenario.measure import key_frame_checks
 
@@ -24,9 +23,9 @@ def sepia(rgb: np.ndarray) -> np.ndarray:
 
 
 def badge(rgb: np.ndarray) -> np.ndarray:
-    """A solid 120x60 badge low on the right of the picture, far from the face."""
+    """A solid 120x60 badge on the right of the photograph, below and beside the face (rows 16-113)."""
     out = rgb.copy()
-    out[470:530, 228:348] = (224, 36, 94)
+    out[200:260, 228:348] = (224, 36, 94)
     return out
 
 
@@ -63,6 +62,6 @@ def test_a_screen_sticker_is_looked_for_over_the_picture(tmp_path: Path) -> None
     share = on_screen.outcome.metrics["effect_changed_share"]
     assert share > 0.02  # found where it is
     assert at_face.outcome.metrics["effect_changed_share"] < 0.02  # not around the face
-    picture_h = band_top(SPEC.height)
+    picture_h = band_top(SPEC)
     assert abs(on_screen.outcome.metrics["effect_offset_x_face"] - ((228 + 348) / 2 / SPEC.width - 0.5)) < 0.05
-    assert abs(on_screen.outcome.metrics["effect_offset_y_face"] - ((470 + 530) / 2 / picture_h - 0.5)) < 0.05
+    assert abs(on_screen.outcome.metrics["effect_offset_y_face"] - ((200 + 260) / 2 / picture_h - 0.5)) < 0.05

@@ -17,9 +17,13 @@ from typing import Any
 
 from harness.config.devices import Device
 from harness.config.errors_fmt import mask_credentials
+from harness.config.farm_options import PRESETS
 from harness.devices.appium_server import APPIUM_BIN_ENV, appium_binary, appium_home
 from harness.devices.capabilities import CHROMEDRIVER_BINARY, CHROMIUM_BINARY
+from harness.devices.connection import preflight
+from harness.devices.grid import running_hub_url
 from harness.doctor.probes import CommandResult, HttpResult, Probes, read_json
+from harness.errors import ConfigError
 
 # The Appium driver each platform is driven with (its name in `appium driver list`).
 DRIVERS = {"web": "chromium", "android": "uiautomator2", "ios": "xcuitest"}
@@ -203,6 +207,19 @@ def check_ios_tools(probes: Probes, udid: str | None) -> list[Check]:
                              f"(Settings > Privacy & Security) ({PHONES_DOC})")]
 
 
+def check_preset(probes: Probes, device: Any) -> list[Check]:
+    """`connection: grid` or a farm preset: what the run's pre-flight checks (a grid up, the farm's credentials and
+    camera-injection limits), then, for the grid, its hub's /status. A farm's hub is not probed."""
+    try:
+        preflight([device], [])
+    except ConfigError as exc:
+        fix = "`harness grid up --devices FILE`" if device.connection == "grid" else "docs/scale.md"
+        return [Check(name=f"connection {device.connection}", ok=False, detail=exc.detail, fix=fix)]
+    if device.connection == "grid":
+        return [check_remote(probes, running_hub_url())]
+    return [Check(name=f"connection {device.connection}", ok=True, detail="credentials set, limits met")]
+
+
 def status_url(connection: str) -> str:
     """The /status page of an Appium server or Grid at `connection` (its base path kept, e.g. /wd/hub/status)."""
     return connection.rstrip("/") + "/status"
@@ -308,7 +325,9 @@ class Doctor:
         platform = str(device.platform)
         connection = str(device.connection)
         checks: list[Check] = []
-        if connection != "local":
+        if connection in PRESETS and connection != "local":
+            checks += check_preset(self.probes, device)
+        elif connection != "local":
             checks.append(check_remote(self.probes, connection))
         else:
             checks.append(check_appium(self.probes, self.root))

@@ -22,6 +22,7 @@ import numpy as np
 
 from harness import pagekit
 from harness.compare import AdaptationMatrix
+from harness.compare.heatmap import short_reason
 from harness.compare.render import ADAPTATION_COLOURS
 from harness.hostcap import HostCapacity
 from harness.pagekit import escape
@@ -36,6 +37,7 @@ MAX_EVIDENCE_ITEMS: Final = 12
 # The harness's one stylesheet, plus what Allure's description frame needs: its own table rules keep text on one
 # line, so reasons would run off the page.
 STYLE: Final = (pagekit.STYLE + "body{font-size:13px;margin:12px}td,th{white-space:normal!important}"
+                "table.wrap{table-layout:fixed;width:100%}"
                 "td.cell{white-space:nowrap!important}.num{font-weight:600}h1{font-size:17px}h2{font-size:15px}")
 
 
@@ -139,13 +141,14 @@ def _matrix(records: Sequence[ItemRecord], known: Mapping[str, str]) -> list[str
 
 def _adaptation(matrix: AdaptationMatrix) -> list[str]:
     out = ["<h2>New-device adaptation (each device against the reference devices of its tier)</h2>",
-           "<table><tr><th>device</th>" + "".join(f"<th>{e(c)}</th>" for c in matrix.candidates) + "</tr>"]
+           '<table class="wrap"><tr><th>device</th>' + "".join(f"<th>{e(c)}</th>" for c in matrix.candidates)
+           + "</tr>"]
     for device in matrix.devices:
         role = " (new)" if device in matrix.new_devices else " (ref)" if device in matrix.reference_devices else ""
         tds = []
         for candidate in matrix.candidates:
             cell = matrix.cell(device, candidate)
-            reasons = [r for r in cell.reasons if "status only" not in r][:3]
+            reasons = [short_reason(r) for r in cell.reasons if "status only" not in r][:3]
             more = len(cell.reasons) - len(reasons)
             text = "<br>".join(e(r if len(r) <= 140 else r[:139] + "…") for r in reasons)
             if more > 0 and cell.verdict != "ok":
@@ -194,14 +197,15 @@ def landing_html(records: Sequence[ItemRecord], *, run_id: str, capacities: Sequ
     out += _matrix(records, known)
     failed = [r for r in records if r.status in ("failed", "broken")]
     if failed:
-        out.append(f"<h2>What failed and why ({len(failed)})</h2><table><tr><th>cell</th><th>reason</th></tr>")
+        out.append(f'<h2>What failed and why ({len(failed)})</h2><table class="wrap"><tr><th style="width:34%">cell'
+                   "</th><th>reason</th></tr>")
         out += [f"<tr><td>{e(r.name)}{'<br><b>known ' + e(known[r.name]) + '</b>' if r.name in known else ''}"
                 f"</td><td>{e(_reason(r))}</td></tr>" for r in failed]
         out.append("</table>")
     limited = [r for r in records if r.environment is not None]
     if limited:
         out.append(f"<h2>Environment limited ({len(limited)}): the machine, not the SDK</h2>"
-                   "<table><tr><th>cell</th><th>evidence</th></tr>")
+                   '<table class="wrap"><tr><th style="width:34%">cell</th><th>evidence</th></tr>')
         out += [f"<tr><td>{e(r.name)}</td><td>{e(_reason(r))}</td></tr>" for r in limited]
         out.append("</table>")
     if capacities:
