@@ -127,8 +127,7 @@ def run_item(run: Run, item: ScenarioItem) -> None:
     device, candidate, scenario = item.device, item.candidate, item.scenario
     item_dir = run.run_dir / "items" / item_dir_name(item.name)
     spans = Spans()
-    with spans.span("host_capacity"):  # once per web device, before its first item's clock starts
-        capacity = _capacity(run, device)
+    capacity: hostcap.HostCapacity | None = None
     started_at, started = utc_now_iso(), time.monotonic()
     _label_item(item)
     if scenario.description:
@@ -140,6 +139,9 @@ def run_item(run: Run, item: ScenarioItem) -> None:
     checks: list[CheckRecord] = []
     runner: ScenarioRunner | None = None
     try:
+        with spans.span("host_capacity"):  # once per web device, before its first item's clock starts
+            capacity = _capacity(run, device)  # inside the try: a failure here still writes the item's record
+        started_at, started = utc_now_iso(), time.monotonic()
         with spans.span("setup"):
             runner = ScenarioRunner(services=run.services(), device=device, candidate=candidate, scenario=scenario,
                                     item_dir=item_dir, reporter=AllureSteps(run.run_dir), spans=spans)
