@@ -187,6 +187,11 @@ def measure(device: Any, *, make_runner: Callable[..., Any], source_fps: float, 
         duration_s=round(time.monotonic() - started, 2), error=error)
 
 
+# Connections whose browser renders on this machine: the harness's own Appium server, or the Grid that
+# `harness grid up` starts on loopback. Farms and remote servers render elsewhere; their capacity is not measured.
+RENDERED_HERE = ("local", "grid")
+
+
 class CapacityBook:
     """The run's capacities, one per web device, measured lazily before that device's first item and written to
     run_dir/host_capacity.json as each is taken."""
@@ -197,8 +202,8 @@ class CapacityBook:
         self._lock = threading.Lock()
 
     def get(self, device: Any, measure_now: Callable[[], HostCapacity]) -> HostCapacity | None:
-        if getattr(device, "platform", None) != "web":
-            return None
+        if getattr(device, "platform", None) != "web" or getattr(device, "connection", "local") not in RENDERED_HERE:
+            return None  # a phone, or a browser on a farm or a remote server: not this machine's capacity
         with self._lock:
             if device.id not in self._by_device:
                 self._by_device[device.id] = measure_now()

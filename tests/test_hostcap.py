@@ -62,8 +62,8 @@ def test_expected_rate_above_the_pass_through_and_jittery_pass_through() -> None
 
 def test_capacity_book_measures_each_web_device_once(tmp_path: Path) -> None:
     class Dev:
-        def __init__(self, id_: str, platform: str) -> None:
-            self.id, self.platform = id_, platform
+        def __init__(self, id_: str, platform: str, connection: str = "local") -> None:
+            self.id, self.platform, self.connection = id_, platform, connection
 
     book = hostcap.CapacityBook(tmp_path)
     calls: list[str] = []
@@ -76,6 +76,10 @@ def test_capacity_book_measures_each_web_device_once(tmp_path: Path) -> None:
     assert book.get(web, measure) == book.get(web, measure) == capacity()
     assert calls == ["x"]
     assert book.get(Dev("p8", "android"), measure) is None
+    # A browser on a farm or a remote server renders elsewhere: this machine's capacity says nothing about it.
+    assert book.get(Dev("farm7", "web", "browserstack"), measure) is None
+    assert book.get(Dev("remote7", "web", "http://10.0.0.9:4723/wd/hub"), measure) is None
+    assert calls == ["x"]
     assert hostcap.load_capacities(tmp_path) == [capacity()]
 
 
