@@ -78,7 +78,7 @@ def test_capacity_book_measures_each_web_device_once(tmp_path: Path) -> None:
     assert book.get(Dev("p8", "android"), measure) is None
     # A browser on a farm or a remote server renders elsewhere: this machine's capacity says nothing about it.
     assert book.get(Dev("farm7", "web", "browserstack"), measure) is None
-    assert book.get(Dev("remote7", "web", "http://10.0.0.9:4723/wd/hub"), measure) is None
+    assert book.get(Dev("remote7", "web", "https://appium.example.com/wd/hub"), measure) is None
     assert calls == ["x"]
     assert hostcap.load_capacities(tmp_path) == [capacity()]
 
