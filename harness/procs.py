@@ -58,6 +58,15 @@ def cmdline(pid: int) -> list[str]:
     return [part.decode(errors="replace") for part in raw.split(b"\0") if part]
 
 
+def _zombie(pid: int) -> bool:
+    """Exited, waiting for its parent to collect it: nothing left running."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return True
+    return stat[stat.rfind(")") + 2:][:1] in ("Z", "X")
+
+
 def _ids(pid: int) -> tuple[int, int] | None:
     """(process group, session) of a live process."""
     try:
@@ -115,7 +124,8 @@ def group_members(owned: OwnedProcess) -> list[int]:
             continue
         pid = int(entry.name)
         ids, ticks = _ids(pid), start_ticks(pid)
-        if ids == (owned.pgid, owned.sid) and ticks is not None and ticks >= owned.start_ticks:
+        if ids == (owned.pgid, owned.sid) and ticks is not None and ticks >= owned.start_ticks \
+                and not _zombie(pid):
             members.append(pid)
     return members
 
@@ -140,7 +150,7 @@ def end_group(owned: OwnedProcess, *, timeout_s: float = 10.0) -> None:
             _signal(os.kill, pid, sig)
         deadline = time.monotonic() + (timeout_s if sig == signal.SIGTERM else 5.0)
         while time.monotonic() < deadline and group_members(owned):
-            _reap_children()
+            _reap(owned.pid)
             time.sleep(0.05)
 
 
@@ -151,10 +161,11 @@ def _signal(fn: Callable[[int, int], None], target: int, sig: int) -> None:
         pass
 
 
-def _reap_children() -> None:
+def _reap(pid: int) -> None:
+    """Collects the leader's exit status when it is this process's child (only it: other children's statuses
+    belong to whoever waits for them)."""
     try:
-        while os.waitpid(-1, os.WNOHANG)[0] > 0:
-            pass
+        os.waitpid(pid, os.WNOHANG)
     except ChildProcessError:
         pass
 
