@@ -2,7 +2,10 @@
 (which fills their caches):
 
 - `render_frame`: one frame of the reference clip at its own size (360x640);
-- `decode_index`: read the index code, upright at 360x640 and at 1080x1920, in bars, mirrored, rotated by 90 degrees;
+- `decode_index`: read the index code, upright at 360x640 and at 1080x1920, in bars, mirrored, rotated by 90 degrees
+  (the version 2 clip; "v1" rows: the version 1 clip, as before version 2); on a 1080x2400 phone screen (the clip
+  aspect-filled under a status bar and camera controls): found by the code-box finder, and read at the box the
+  previous frame gave (what every frame after the first costs);
 - `estimate_geometry`: recover the geometry of a frame turned by 90 degrees and JPEG-compressed, at 360x640.
 
 Run: `.venv/bin/python benchmarks/bench_frame_ops.py [--repeats N] [--json]`."""
@@ -21,10 +24,12 @@ import cv2
 import numpy as np
 
 from harness.capture.clip import ClipSpec, render_frame
+from harness.capture.phonescreen import compose_preview, controls_rgb, preview_place, status_bar_rgb
 from harness.metrics.geometry import estimate_geometry
 from harness.metrics.indexcode import decode_index
 
 SPEC = ClipSpec()
+V1 = ClipSpec(version=1)
 # Budgets: what the analysis of a 30 fps capture can afford per frame on one core of a CI machine.
 BUDGET_MS = {"render_frame": 5.0, "decode_index upright": 1.5, "decode_index upright 1080p": 3.0,
              "estimate_geometry": 60.0}  # fmt: skip
@@ -47,6 +52,17 @@ def cases() -> dict[str, Callable[[], object]]:
     turned = _jpeg(np.ascontiguousarray(np.rot90(source, k=-1)))
     for image in (frame, bars, big, mirrored, rotated):
         assert decode_index(image, spec=SPEC) is not None
+    old = render_frame(V1, 5)
+    old_bars = np.zeros((old.shape[0] + 200, old.shape[1], 3), np.uint8)
+    old_bars[100:-100] = old
+    screen = np.zeros((2400, 1080, 3), np.uint8)
+    phone = compose_preview(frame, screen, preview_place(SPEC, (1080, 2400), "fill"))
+    phone[:144] = status_bar_rgb(1080, 144)
+    phone[-360:] = controls_rgb(1080, 360)
+    first = decode_index(phone, spec=SPEC)
+    assert first is not None
+    assert decode_index(old, spec=V1) is not None
+    assert decode_index(old_bars, spec=V1) is not None
     counter = iter(range(10**9))
     return {
         "render_frame": lambda: render_frame(SPEC, next(counter) % SPEC.frames),
@@ -55,6 +71,10 @@ def cases() -> dict[str, Callable[[], object]]:
         "decode_index in bars": lambda: decode_index(bars, spec=SPEC),
         "decode_index mirrored": lambda: decode_index(mirrored, spec=SPEC),
         "decode_index rotated 90": lambda: decode_index(rotated, spec=SPEC),
+        "decode_index v1 upright": lambda: decode_index(old, spec=V1),
+        "decode_index v1 in bars": lambda: decode_index(old_bars, spec=V1),
+        "decode_index phone 1080x2400, finder": lambda: decode_index(phone, spec=SPEC),
+        "decode_index phone 1080x2400, box remembered": lambda: decode_index(phone, spec=SPEC, prefer=first),
         "estimate_geometry": lambda: estimate_geometry(turned, source),
     }
 

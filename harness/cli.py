@@ -12,8 +12,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from harness.errors import AnalysisError, ConfigError, HarnessError
 from harness.exitcodes import EXIT_FAILED, EXIT_INFRA, EXIT_OK, EXIT_USAGE
@@ -153,7 +155,11 @@ def _baseline(args: argparse.Namespace) -> int:
 
 def _pytest_args(args: argparse.Namespace) -> list[str]:
     from harness.config import load_config, load_scenarios, validate_matrix
+    from harness.preflight import RunOptions, check_run_options
 
+    check_run_options(RunOptions(run_dir=args.run_dir, store=args.store, repeat=args.repeat,
+                                 known_issues=args.known_issues, gate_config=getattr(args, "gate_config", None),
+                                 baseline=getattr(args, "baseline", None)))
     devices_file = Path(args.devices).resolve()
     scenarios_dir = Path(args.scenarios).resolve()
     # Validate everything before any server or browser starts.
@@ -177,6 +183,8 @@ def _pytest_args(args: argparse.Namespace) -> list[str]:
     for flag, values in (("--device", args.device), ("--candidate", args.candidate), ("--scenario", args.scenario)):
         for value in values or []:
             pytest_args += [flag, value]
+    if getattr(args, "quiet", False):
+        pytest_args += ["--progress", "off"]
     if args.run_dir:
         pytest_args += ["--run-dir", args.run_dir]
     if args.k:
@@ -198,9 +206,15 @@ def _clip(args: argparse.Namespace) -> int:
     import math
 
     from harness.capture.clip import ClipSpec, clip_info, write_video
+    from harness.capture.farmclip import write_farm_mp4
     from harness.metrics.indexcode import MAX_INDEX
 
-    width, height = _size(args.size)
+    default_size = "360x640" if args.orientation == "portrait" else "640x360"
+    width, height = _size(args.size or default_size)
+    if args.size and (height >= width) != (args.orientation == "portrait"):
+        rule = "height >= width" if args.orientation == "portrait" else "width > height"
+        raise ConfigError(f"{args.size} is not a {args.orientation} size; allowed with --orientation "
+                          f"{args.orientation}: {rule}", key_path="--size")
     spec = ClipSpec(width=width, height=height, fps=args.fps, frames=2)  # checks size and rate first
     frames = round(args.seconds * args.fps) if math.isfinite(args.seconds) else 0
     if not 2 <= frames <= MAX_INDEX:
@@ -209,14 +223,22 @@ def _clip(args: argparse.Namespace) -> int:
             f"({2 / args.fps:g}..{MAX_INDEX / args.fps:g} s at {args.fps} fps)",
             key_path="--seconds",
         )
+    if not args.max_mb > 0:
+        raise ConfigError(f"{args.max_mb} is not allowed; allowed a size in MB > 0", key_path="--max-mb")
     spec = dataclasses.replace(spec, frames=frames)
     out = Path(args.out)
     if not out.parent.is_dir():
         raise ConfigError(f"{out.parent}: no such folder; allowed: a file in an existing folder", key_path="--out")
-    write_video(spec, out)
+    if out.suffix.lower() == ".mp4":
+        written = write_farm_mp4(spec, out, limit_bytes=round(args.max_mb * 1e6))
+        rate = "CRF 18" if written.bitrate_kbps is None else f"{written.bitrate_kbps} kbit/s"
+        note = f" ({written.size_bytes / 1e6:.2f} MB, H.264 {rate}, limit {args.max_mb:g} MB)"
+    else:
+        write_video(spec, out)
+        note = ""
     info_path = out.with_name(out.name + ".json")
     info_path.write_text(json.dumps(clip_info(spec), indent=1), encoding="utf-8")
-    print(f"clip: {out}\nclip info: {info_path}")
+    print(f"clip: {out}{note}\nclip info: {info_path}")
     return EXIT_OK
 
 
@@ -241,6 +263,8 @@ def _analyze(args: argparse.Namespace) -> int:
             print(f"{key:16} {result[key]}")
         print(f"{'frame_time_ms':16} {result['frame_time_ms']}")
         print(f"{'freezes':16} {len(result['freezes'])}")
+        clip = result["clip"]
+        print(f"{'clip':16} version {clip['version']}, {clip['frames']} frames at {clip['fps']} fps")
     return EXIT_OK
 
 
@@ -251,6 +275,7 @@ def _compare(args: argparse.Namespace) -> int:
         default_config,
         format_adaptation,
         format_upgrade,
+        is_confirmed_regression,
         load_compare_config,
         load_run_rows,
         write_html,
@@ -270,7 +295,7 @@ def _compare(args: argparse.Namespace) -> int:
     print(f"comparison: {out}", file=text)
     # As in the nightly gate: a regression is significant and over its threshold, or a newly failing cell; a
     # threshold-only difference (one value a side) is unconfirmed and does not fail the command.
-    confirmed = [c for _, c in upgrade.regressions if c.basis != "threshold_only"]
+    confirmed = [c for _, c in upgrade.regressions if is_confirmed_regression(c)]
     unconfirmed = len(upgrade.regressions) - len(confirmed)
     if unconfirmed:
         print(f"{unconfirmed} unconfirmed difference(s) over threshold with one value a side: repeat to decide",
@@ -300,18 +325,21 @@ def _matrix_options(run: argparse.ArgumentParser) -> None:
                      help="run every cell N times; comparisons pool the repeats (default 1)")
     run.add_argument("--known-issues", metavar="FILE",
                      help="vendor tickets already filed (default: known-issues.yaml when present; '' = none)")
-    run.add_argument("-v", "--verbose", action="store_true", help="one line per item as it runs")
+    run.add_argument("-v", "--verbose", action="store_true", help="pytest's own line per item as well")
+    run.add_argument("-q", "--quiet", action="store_true", help="no progress line per item: only the summary")
     run.add_argument("--json", action="store_true",
                      help="print the results records as a JSON array on stdout at the end (the report on stderr)")
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
-    """Every option's help ends with its default, unless the help already says it."""
+    """Every option's help ends with its default (or says it is required), unless the help already says it."""
 
     def _get_help_string(self, action: argparse.Action) -> str | None:
         text = action.help or ""
         if "default" in text or action.default is argparse.SUPPRESS or not action.option_strings:
             return text
+        if action.required:
+            return text if "required" in text else f"{text} (required)"
         if action.default is None or action.default is False:
             return f"{text} (default: {'off' if action.default is False else 'none'})"
         return f"{text} (default: %(default)s)"
@@ -328,10 +356,32 @@ def package_version() -> str:
         return __version__
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with usage errors on one line (`harness: error: --repeat: ...`), exit 2, as every bad input."""
+
+    def error(self, message: str) -> NoReturn:
+        from harness.secrets import mask_secrets
+
+        text = " ".join(mask_secrets(message).split())
+        match = re.match(r"argument (\S+?)(?:/\S+)?: (.*)", text)
+        if match:
+            text = f"{match.group(1)}: {match.group(2)}"
+        choices = re.search(r" \(choose from (.*)\)$", text)
+        if choices:
+            text = text[: choices.start()] + f"; allowed: {choices.group(1)}"
+        elif "invalid int value" in text:
+            text += "; allowed: an integer"
+        elif "invalid float value" in text:
+            text += "; allowed: a number"
+        else:
+            text += f"; allowed: the options and values of `{self.prog} --help`"
+        self.exit(EXIT_USAGE, f"harness: error: {text}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="harness", description="Integration test harness for short-video SDKs. "
-                                     "Exit codes: 0 passed, 1 failed, 2 bad input, 3 infrastructure.",
-                                     formatter_class=HelpFormatter)
+    parser: argparse.ArgumentParser = _Parser(
+        prog="harness", description="Integration test harness for short-video SDKs. "
+        "Exit codes: 0 passed, 1 failed, 2 bad input, 3 infrastructure.", formatter_class=HelpFormatter)
     parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}",
                         help="print the harness's version and exit")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -364,7 +414,13 @@ def build_parser() -> argparse.ArgumentParser:
     clip.add_argument("--out", required=True, metavar="FILE", help="the clip to write: .y4m, .mp4, .mkv or .webm")
     clip.add_argument("--fps", type=int, default=30, help="frame rate")
     clip.add_argument("--seconds", type=float, default=10.0, help="length")
-    clip.add_argument("--size", default="360x640", metavar="WxH", help="frame size in pixels")
+    clip.add_argument("--size", default=None, metavar="WxH",
+                      help="default 360x640 (portrait) or 640x360 (landscape)")
+    clip.add_argument("--orientation", choices=("portrait", "landscape"), default="portrait",
+                      help="portrait (height >= width) or landscape; lays the clip out for that orientation")
+    clip.add_argument("--max-mb", type=float, default=15.0,
+                      help=".mp4 only: the file must fit this many MB (a farm's video-injection limit; "
+                      "BrowserStack: 15); exit 2 if the clip cannot")
 
     analyze = sub.add_parser("analyze", help="measure frame timing in a recording of the reference clip")
     analyze.add_argument("video", help="a recording of the reference clip (mp4, webm, mkv, y4m)")
@@ -392,6 +448,9 @@ def build_parser() -> argparse.ArgumentParser:
     parse_cli.add_parser(sub)
     doctor_command.add_parser(sub, HelpFormatter)
     prune.add_parser(sub, HelpFormatter)
+    from harness import locators_check
+
+    locators_check.add_parser(sub, HelpFormatter)
     completion = sub.add_parser("completion", help="print a shell completion script (shtab), e.g. "
                                 "`harness completion bash > /etc/bash_completion.d/harness`")
     completion.add_argument("shell", choices=("bash", "zsh"), help="the shell")
@@ -406,6 +465,9 @@ def main(argv: list[str] | None = None) -> int:
     if "--" in argv:
         cut = argv.index("--")
         argv, extra = argv[:cut], argv[cut + 1:]
+    from harness.secrets import register_environment
+
+    register_environment()
     args = build_parser().parse_args(argv)
     try:
         if args.command == "run":
@@ -438,6 +500,10 @@ def main(argv: list[str] | None = None) -> int:
             from harness.doctor import command as doctor_command
 
             return doctor_command.main(args)
+        if args.command == "locators":
+            from harness import locators_check
+
+            return locators_check.main(args)
         if args.command == "prune":
             from harness import prune
 

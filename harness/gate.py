@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from harness.compare import CompareConfig, compare_rows, rows_from_mappings
+from harness.compare import CompareConfig, compare_rows, is_confirmed_regression, rows_from_mappings
 from harness.compare.engine import UpgradeReport
 from harness.errors import ConfigError
 from harness.store import Store
@@ -95,7 +95,8 @@ def _regressions(sdk: str, report: UpgradeReport, new_rows: Sequence[Any], base_
                         "message": f"{cell.device} {cell.scenario}: passed on the baseline, {cell.new_status} now"})
         for comparison in cell.comparisons:
             if comparison.verdict == "regression":
-                out.append({**common, "metric": comparison.metric, "confirmed": comparison.basis != "threshold_only",
+                out.append({**common, "metric": comparison.metric,
+                            "confirmed": is_confirmed_regression(comparison),
                             "message": f"{cell.device} {cell.scenario}: {comparison.message}"})
     return out
 
@@ -215,8 +216,7 @@ def junit_xml(gate: Mapping[str, Any]) -> bytes:
             tests += 1
             case = ET.SubElement(suite, "testcase", classname=f"{comp['sdk']}.{cell['device']}",
                                  name=f"{cell['scenario']}[{cell['device']}-{new}]")
-            bad = [c for c in cell["comparisons"]
-                   if c["verdict"] == "regression" and c["basis"] != "threshold_only"]
+            bad = [c for c in cell["comparisons"] if is_confirmed_regression(c)]
             if cell["newly_failing"] or bad:
                 failures += 1
                 text = "\n".join(

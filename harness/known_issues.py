@@ -10,8 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-import yaml
-
+from harness.config.yamlfile import read_yaml
 from harness.errors import ConfigError
 
 DEFAULT_FILE: Final = "known-issues.yaml"
@@ -133,13 +132,9 @@ def _issue(raw: Any, *, file: Path | str, index: int, url_template: str | None) 
 
 def load_known_issues(path: Path) -> KnownIssues:
     """Reads a known-issues file. Every error names the file, the key and what is allowed (ConfigError)."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read: {exc.strerror}; allowed: a readable YAML file", file=str(path)) from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"not valid YAML: {exc}", file=str(path)) from None
-    if data is None:
+    data = read_yaml(path, expected="a mapping with 'issues' (a list) and optionally 'url_template'",
+                     allow_empty=True)
+    if not data:
         return KnownIssues((), path)
     if not isinstance(data, Mapping):
         raise ConfigError("allowed: a mapping with 'issues' (a list) and optionally 'url_template'", file=str(path))

@@ -21,5 +21,10 @@ def apps_dir() -> Path:
     return project_root() / "apps"
 
 
+def vendor_sdk_dir() -> Path:
+    """The pinned third-party SDK packages scripts/setup.sh installs (served by the app server at /vendor/)."""
+    return project_root() / ".tools" / "sdk"
+
+
 def cache_dir() -> Path:
     return project_root() / ".cache"

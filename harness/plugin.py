@@ -20,6 +20,7 @@ from harness.devices.connection import preflight
 from harness.errors import ConfigError, HarnessError, ServiceUnavailableError
 from harness.known_issues import resolve_known_issues
 from harness.paths import project_root
+from harness.preflight import RunOptions, check_run_options
 from harness.run import Run, new_run_id
 from harness.secrets import mask_secrets, register_environment
 
@@ -61,6 +62,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--gate-config", metavar="FILE", default=None,
                     help="gate: YAML with a compare: section (thresholds, alpha; docs/compare.md)")
     group.addoption("--gate-junit", metavar="FILE", default=None, help="gate: write JUnit XML here")
+    group.addoption("--progress", choices=("line", "off"), default="line",
+                    help="line: one line per finished item (elapsed, ETA, key numbers, failures so far); off: only "
+                    "the end-of-run summary")
 
 
 def _scenario_dir(config: pytest.Config) -> Path:
@@ -96,8 +100,13 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from exc
     run_id = new_run_id()
     run_dir = Path(config.getoption("run_dir") or (project_root() / "reports" / run_id)).resolve()
-    if config.getoption("repeat") < 1:
-        raise pytest.UsageError(f"--repeat: {config.getoption('repeat')} is not allowed; allowed: 1 or more")
+    try:
+        check_run_options(RunOptions(
+            run_dir=str(run_dir), store=config.getoption("store"), repeat=config.getoption("repeat"),
+            gate_config=config.getoption("gate_config"), baseline=config.getoption("baseline"),
+            report_name=config.getoption("report_name")))
+    except HarnessError as exc:
+        raise pytest.UsageError(str(exc)) from exc
     if config.getoption("collectonly"):  # lists the items, writes nothing: no run folder, store or report
         config.stash[RUN_KEY] = Run(run_id=run_id, run_dir=run_dir, config=matrix, scenarios=scenarios,
                                     devices=devices, candidates=candidates, write_files=False)
@@ -116,6 +125,9 @@ def pytest_configure(config: pytest.Config) -> None:
     run.known_issues = known
     run.gate_request = gate
     config.stash[RUN_KEY] = run
+    from harness.progress import install as install_progress
+
+    install_progress(config, lambda: run.writer.records, lines=config.getoption("progress") != "off")
     if not getattr(config.option, "allure_report_dir", None):
         config.option.allure_report_dir = str(run.results_dir)
         config.option.clean_alluredir = False
@@ -299,7 +311,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 
     terminalreporter = _MaskedLines(terminalreporter)
     terminalreporter.write_sep("=", "SDK matrix")
-    terminalreporter.write_line(format_summary(run.writer.records))
+    terminalreporter.write_line(format_summary(run.writer.records, known=dict(run.known_matches)))
     terminalreporter.write_line(f"results: {run.run_dir / 'results.json'}")
     if run.store_location:
         terminalreporter.write_line(f"store:   {run.store_location}")

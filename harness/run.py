@@ -12,20 +12,25 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness.appserver import AppServer
 from harness.capture.clip import ClipSpec, ensure_clip
 from harness.config.devices import Candidate, Device
+from harness.config.matrix import MatrixConfig
 from harness.config.scenarios import Scenario
 from harness.devices.appium_server import AppiumServer
 from harness.devices.capabilities import CHROMEDRIVER_BINARY, CHROMIUM_BINARY
 from harness.devices.connection import server_url
 from harness.errors import InfrastructureError, ServiceUnavailableError
-from harness.paths import apps_dir, cache_dir, project_root
+from harness.paths import apps_dir, cache_dir, project_root, vendor_sdk_dir
 from harness.platforms.base import PlatformServices
 from harness.platforms.ports import PortAllocator
 from harness.report.results import ResultsWriter
+
+if TYPE_CHECKING:
+    from harness.gate import GateRequest
+    from harness.known_issues import KnownIssues
 
 
 def check_local_browser() -> None:
@@ -47,7 +52,7 @@ class Run:
 
     run_id: str
     run_dir: Path
-    config: Any
+    config: MatrixConfig
     scenarios: list[Scenario]
     devices: Sequence[Device]
     candidates: Sequence[Candidate]
@@ -66,8 +71,8 @@ class Run:
     store_location: str | None = field(default=None, init=False)
     store_error: str | None = field(default=None, init=False)
     kind: str = field(default="run", init=False)  # "run" or "nightly" (stored with the run)
-    known_issues: Any = field(default=None, init=False)  # harness.known_issues.KnownIssues
-    gate_request: Any = field(default=None, init=False)  # harness.gate.GateRequest when the nightly gate runs
+    known_issues: KnownIssues | None = field(default=None, init=False)
+    gate_request: GateRequest | None = field(default=None, init=False)  # when the nightly gate runs
     gate_result: dict[str, Any] | None = field(default=None, init=False)  # gate.json once evaluated
     run_failed: str | None = field(default=None, init=False)  # why the session itself stopped early
     known_matches: list[tuple[str, str]] = field(default_factory=list, init=False)  # (item name, ticket)
@@ -116,7 +121,7 @@ class Run:
     def app_base_url(self) -> str:
         with self._lock:
             if self.app_server is None:
-                self.app_server = AppServer(apps_dir()).start()
+                self.app_server = AppServer(apps_dir(), mounts={"vendor": vendor_sdk_dir()}).start()
             return self.app_server.base_url
 
     def clip_path(self) -> Path:

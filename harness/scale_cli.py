@@ -8,8 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import ConfigError
-
-EXIT_OK, EXIT_INFRA = 0, 3
+from harness.exitcodes import EXIT_INFRA, EXIT_OK
 
 
 def _seconds(text: str) -> float:
@@ -27,16 +26,15 @@ def add_parsers(subparsers: Any) -> None:
     grid.add_argument("action", choices=("up", "down", "status"))
     grid.add_argument("--devices", default="devices.yaml", metavar="FILE",
                       help="up: serve the devices with connection 'grid' (else the local ones) of this file")
-    grid.add_argument("--hub-port", type=int, default=4444, metavar="N", help="up: the hub's port (default 4444)")
+    grid.add_argument("--hub-port", type=int, default=4444, metavar="N", help="up: the hub's port")
     grid.add_argument("--timeout", type=_seconds, default=90.0, metavar="S",
-                      help="up: how long to wait for every node to register (default 90)")
+                      help="up: seconds to wait for every node to register")
     upload = subparsers.add_parser("upload", help="upload an APK/IPA or the reference clip to a device farm and "
                                    "print the reference for devices.yaml")
     upload.add_argument("file", metavar="FILE")
     upload.add_argument("--farm", required=True, choices=("browserstack", "saucelabs", "lambdatest",
-                                                            "aws-device-farm"),
-                        help="the farm whose storage receives the file (required)")
-    upload.add_argument("--region", default="us-west-1", help="saucelabs: the data centre (default us-west-1)")
+                                                            "aws-device-farm"), help="the farm (required)")
+    upload.add_argument("--region", default="us-west-1", help="saucelabs: the data centre")
 
 
 def main(args: argparse.Namespace) -> int:

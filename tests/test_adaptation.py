@@ -204,7 +204,10 @@ def test_values_and_details_of_findings() -> None:
 
 
 def test_the_index_code_is_trusted_over_feature_matching() -> None:
-    source = render_frame(SPEC, 20)
+    # A 360x640 frame squeezed into 640x360: feature matching still finds a (wrong) pose on the version 1 clip's
+    # picture (14 inliers, 12 needed), which is what this precedence test needs; on the version 2 picture it finds
+    # none at this distortion (6 inliers) and there is nothing to disagree with.
+    source = render_frame(ClipSpec(version=1), 20)
     claimed = Decoded(index=20, rotation_deg=90, mirrored=False, confidence=1.0, content_rect=(0, 0, 640, 360))
     report = analyse_frame(resize(source, 640, 360), source=source, decoded=claimed)
     assert [f.defect for f in report.findings][:1] == ["rotation"]

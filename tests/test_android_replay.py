@@ -1,13 +1,14 @@
 """The Android platform's adb layer, replayed: real recorded device outputs (/work/shared/fixtures/device-outputs,
 provenance in its SOURCES.md) answer the shell commands the platform sends, through a ReplayTransport that maps
-each command to a fixture file. No phone is involved; the parsers (harness.parse) are the real ones, so the tests
-that read outputs run once that package is present. The adb boundary itself (LocalAdb) runs a stand-in `adb`
-script that records its arguments."""
+each command to a fixture file. No phone is involved; the parsers (harness.parse) and frame statistics
+(harness.metrics.device_frames) are the real ones. The adb boundary itself (LocalAdb) runs a stand-in `adb`
+script that echoes its arguments."""
 
 from __future__ import annotations
 
 import os
 import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -64,13 +65,8 @@ def test_replay_transport_refuses_unknown_commands() -> None:
         _transport_type_check(replay).shell("reboot")
 
 
-# --- pending the parsers (harness.parse) ---------------------------------------------------------------------------
-def _parse() -> None:
-    pytest.importorskip("harness.parse", reason="the Android output parsers (harness.parse) are not merged yet")
-
-
+# --- recorded outputs through the platform's adb layer --------------------------------------------------------------
 def test_cold_launch_reads_am_start_and_logcat_clocks() -> None:
-    _parse()
     from harness.platforms.android import am_start_launch
 
     _needs("am_start/encapp_portal_cold_ok.txt", "logcat/settings_timeout_atm_displayed_fullydrawn_abbrev.txt")
@@ -78,20 +74,21 @@ def test_cold_launch_reads_am_start_and_logcat_clocks() -> None:
                               "logcat -d": "logcat/settings_timeout_atm_displayed_fullydrawn_abbrev.txt"})
     clocks = am_start_launch(replay.shell, component="com.android.settings/.Settings",
                              package="com.android.settings", mode="cold", label="replay")
+    started = clocks.pop("started_epoch_ms")  # the harness's clock just before `am start`
+    assert abs(started - time.time() * 1000.0) < 5000
     # encapp README: TotalTime 1479, WaitTime 1482, LaunchState COLD; the logcat: Displayed and Fully drawn +31s584ms.
     assert clocks == {"total_time_ms": 1479, "wait_time_ms": 1482, "launch_state": "COLD",
                       "displayed_ms": 31584.0, "fully_drawn_ms": 31584.0}
-    assert replay.sent == ["am force-stop com.android.settings", "logcat -c",
-                           "am start -W -n com.android.settings/.Settings", "logcat -d -v threadtime"]
+    assert replay.sent == ["am force-stop com.android.settings", "am start -W -n com.android.settings/.Settings",
+                           "logcat -d -v threadtime"]
 
 
 def test_warm_and_hot_launch_commands() -> None:
-    _parse()
     from harness.platforms.android import am_start_launch
 
     _needs("am_start/encapp_portal_cold_ok.txt")
-    for mode, expected in (("warm", ["logcat -c", "am start -W --activity-clear-task -n p.q/.A"]),
-                           ("hot", ["input keyevent KEYCODE_HOME", "logcat -c", "am start -W -n p.q/.A"])):
+    for mode, expected in (("warm", ["am start -W --activity-clear-task -n p.q/.A"]),
+                           ("hot", ["input keyevent KEYCODE_HOME", "am start -W -n p.q/.A"])):
         replay = ReplayTransport({"input": "", "logcat -c": "", "am start": "am_start/encapp_portal_cold_ok.txt",
                                   "logcat -d": ""})
         am_start_launch(replay.shell, component="p.q/.A", package="p.q", mode=mode, label="r")  # type: ignore[arg-type]
@@ -99,7 +96,6 @@ def test_warm_and_hot_launch_commands() -> None:
 
 
 def test_launch_timeout_is_an_sdk_defect_and_unresolved_intent_is_infrastructure() -> None:
-    _parse()
     from harness.platforms.android import am_start_launch
 
     _needs("am_start/settings_timeout_emulator.txt", "am_start/rn_deeplink_unable_to_resolve_error.txt")
@@ -116,7 +112,6 @@ def test_launch_timeout_is_an_sdk_defect_and_unresolved_intent_is_infrastructure
 
 
 def test_surfaceflinger_and_gfxinfo_clocks_of_the_camera_layer(tmp_path: Path) -> None:
-    _parse()
     from harness.platforms.android import device_frame_clocks
 
     _needs("sf_list/solox249_hzm_android12plus_list_findstr.txt",
@@ -133,4 +128,42 @@ def test_surfaceflinger_and_gfxinfo_clocks_of_the_camera_layer(tmp_path: Path) -
     assert sf["refresh_period_ns"] == 16666667
     assert sf["valid_frames"] == 25  # the excerpt's 25 complete rows, all presented
     assert clocks["gfxinfo_framestats_rows"] > 0
+    assert sf["present"]["frames"] == 25
+    assert sf["present"]["refresh_period_ms"] == pytest.approx(16.666667)
+    # The Samsung phone runs at 120 Hz: framestats' own frame interval says so (~8.3 ms).
+    assert clocks["gfxinfo"]["refresh_period_ms"] == pytest.approx(8.3, abs=0.1)
     assert (tmp_path / "sf_latency.txt").is_file()
+
+
+def test_a_crash_or_anr_of_the_app_in_logcat_is_an_app_crash() -> None:
+    """A java crash in the format AndroidRuntime prints (parsed by the real parser); another process's crash and
+    an ANR of another app are not the app's."""
+    from harness.errors import AppCrashError
+    from harness.parse import parse_logcat
+    from harness.platforms.android import raise_for_logcat
+
+    ours = ("12-04 10:00:01.000  4321  4321 E AndroidRuntime: FATAL EXCEPTION: main\n"
+            "12-04 10:00:01.000  4321  4321 E AndroidRuntime: Process: com.lumen.glfx, PID: 4321\n"
+            "12-04 10:00:01.000  4321  4321 E AndroidRuntime: java.lang.IllegalStateException: GL context lost\n")
+    with pytest.raises(AppCrashError, match=r"the app crashed after 'capture: 3' on s23: .*IllegalStateException"):
+        raise_for_logcat(parse_logcat(ours, source="logcat"), package="com.lumen.glfx", where="capture: 3",
+                         label="s23")
+    other = ours.replace("com.lumen.glfx", "com.android.systemui")
+    raise_for_logcat(parse_logcat(other, source="logcat"), package="com.lumen.glfx", where="x", label="s23")
+
+
+@pytest.mark.parametrize(("fixture", "expected_hz"), [
+    # SOURCES.md: a 120/90/60 Hz Qualcomm phone whose VSYNC period was 16666666 ns when captured (60 Hz active);
+    # a MediaTek phone whose single mode is fps=57.999996 (read as is, not rounded to 60).
+    ("getprop_display/qcom_120hz_dumpsys_surfaceflinger.txt", 60.0),
+    ("getprop_display/mtk_480x800_dumpsys_display.txt", 58.0),
+])
+def test_display_refresh_rate_is_the_active_mode(fixture: str, expected_hz: float) -> None:
+    from harness.parse import parse_display
+    from harness.platforms.android import display_refresh_hz
+
+    _needs(fixture)
+    replay = ReplayTransport({"dumpsys display": fixture})
+    found = display_refresh_hz(replay.shell)
+    assert found == parse_display((FIXTURES / fixture).read_text(encoding="utf-8-sig")).refresh_hz
+    assert found == pytest.approx(expected_hz, abs=0.01)

@@ -73,7 +73,7 @@ def test_every_option_has_help_with_its_default() -> None:
         formatter = parser.formatter_class(prog="harness")
         text = formatter._get_help_string(action) or ""
         assert action.help, f"{name} has no help text"
-        assert "default" in text, f"{name}: {text!r} does not say its default"
+        assert "default" in text or (action.required and "(required)" in text), f"{name}: {text!r}"
     help_text = " ".join(_harness("run", "--help").stdout.split())
     assert "(default: devices.yaml)" in help_text
     assert "(default: scenarios)" in help_text
@@ -178,7 +178,9 @@ def test_collect_only_writes_nothing(tmp_path: Path) -> None:
                             "-p", "no:cacheprovider"], cwd=home, capture_output=True, text=True, timeout=300,
                            check=False, env={**os.environ, **env})
     assert plain.returncode == 0, plain.stdout[-2000:]
-    assert "60 tests collected" in plain.stdout
+    listed = [line for line in plain.stdout.splitlines() if line.startswith("scenarios/")]
+    assert len(listed) >= 60
+    assert f"{len(listed)} tests collected" in plain.stdout
     assert _tree(home) == []
 
 
@@ -264,3 +266,22 @@ def test_prune_cli(tmp_path: Path) -> None:
     assert missing.returncode == EXIT_USAGE
     assert "nope: no such folder" in missing.stderr
     shutil.rmtree(reports)
+
+
+def test_nightly_keep_prunes_after_the_gate(tmp_path: Path) -> None:
+    """A nightly whose Appium is missing: the gate's verdict is infrastructure (exit 3), gate.json is written, and
+    --keep 1 then leaves only the nightly's own run folder; the store stays."""
+    reports, store = tmp_path / "reports", tmp_path / "reports" / "results.db"
+    first = _harness("run", "--device", "pixel7", "--candidate", "glfx@1.0", "--scenario", "startup", "--no-report",
+                     "--run-dir", reports / "20200101-000000", "--store", store, env=NO_APPIUM)
+    assert first.returncode == EXIT_INFRA, first.stdout[-2000:] + first.stderr[-2000:]
+    accept = _harness("baseline", "accept", "last", "--store", store)
+    assert accept.returncode == 0, accept.stderr
+    (reports / "20200101-000001").mkdir()
+    nightly = _harness("nightly", "--device", "pixel7", "--candidate", "glfx@1.0", "--scenario", "startup",
+                       "--no-report", "--run-dir", reports / "20991231-235959", "--store", store, "--keep", "1",
+                       env=NO_APPIUM)
+    assert nightly.returncode == EXIT_INFRA, nightly.stdout[-3000:] + nightly.stderr[-3000:]
+    assert json.loads((reports / "20991231-235959" / "gate.json").read_text())["exit_code"] == EXIT_INFRA
+    assert f"prune {reports}: removed 2 run folder(s)" in nightly.stdout
+    assert sorted(p.name for p in reports.iterdir()) == ["20991231-235959", "results.db"]

@@ -108,6 +108,11 @@ def test_clip_mp4_at_60_fps_and_720x1280_decodes_back(tmp_path: Path) -> None:
         (["--seconds", "0"], r"--seconds: 0\.0 is not allowed; allowed a length that gives 2\.\.65535 frames"),
         (["--out", "{tmp}/clip.avi"], r"extension '\.avi' not allowed; allowed \.y4m, \.mp4, \.mkv, \.webm"),
         (["--out", "{tmp}/no/such/dir/clip.y4m"], r"no/such/dir: no such folder"),
+        (["--orientation", "landscape", "--size", "360x640"],
+         r"--size: 360x640 is not a landscape size; allowed with --orientation landscape: width > height"),
+        (["--out", "{tmp}/clip.mp4", "--seconds", "4", "--max-mb", "0.01"],
+         r"--seconds: a 4 s 360x640 30 fps clip is .* MB at \d+ kbit/s, over the farm's 0\.01 MB video limit "
+         r"\(BrowserStack: \.mp4 <= 15 MB\); allowed: a shorter --seconds or a smaller --size"),
     ],
 )
 def test_clip_bad_options_exit_2_with_one_line(tmp_path: Path, args: list[str], message: str) -> None:

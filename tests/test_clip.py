@@ -25,7 +25,7 @@ from harness.capture.clip import (
     y4m_size,
 )
 from harness.errors import ConfigError
-from harness.metrics import indexcode
+from harness.metrics import codebox, indexcode
 
 SPEC = ClipSpec()
 SMALL = ClipSpec(width=240, height=320, fps=10, frames=4)
@@ -90,18 +90,58 @@ def test_static_layers_are_built_once() -> None:
     assert (info.misses, info.hits) == (1, 4)
 
 
-def test_code_band_is_reserved_and_carries_the_index() -> None:
-    top = indexcode.band_top(SPEC.height)
+def test_version_1_code_band_is_reserved_and_carries_the_index() -> None:
+    spec = ClipSpec(version=1)
+    top = indexcode.band_top(spec.height, version=1)
     assert top == 560  # 0.875 * 640
-    xs, ys = indexcode.cell_edges(SPEC.width, SPEC.height)
+    xs, ys = indexcode.cell_edges(spec.width, spec.height)
     for index in (0, 1, 150, 299):
-        band = render_frame(SPEC, index)[top:]
+        band = render_frame(spec, index)[top:]
         assert set(np.unique(band)) <= {0, 255}
         cells = indexcode.code_cells(index)
         for r in range(indexcode.GRID_ROWS):
             for c in range(indexcode.GRID_COLS):
-                block = render_frame(SPEC, index)[ys[r] : ys[r + 1], xs[c] : xs[c + 1]]
+                block = render_frame(spec, index)[ys[r] : ys[r + 1], xs[c] : xs[c + 1]]
                 assert np.all(block == (255 if cells[r, c] else 0))
+
+
+@pytest.mark.parametrize(("size", "band", "box"), [
+    ((360, 640), (410, 538), (50, 420, 260, 108)),  # rows 0.64..0.84 of 640; box 0.14..0.86 of 360 wide
+    ((640, 360), (198, 284), (90, 205, 460, 72)),  # landscape: rows 0.55..0.79 of 360
+])
+def test_version_2_code_band_is_reserved_and_carries_length_and_rate(
+    size: tuple[int, int], band: tuple[int, int], box: tuple[int, int, int, int]
+) -> None:
+    spec = ClipSpec(width=size[0], height=size[1], fps=24, frames=1234)
+    assert clip.band_top(spec) == band[0]
+    assert codebox.band_rows(*size) == band
+    assert codebox.box_rect(*size) == box
+    xs, ys = codebox.grid_edges(*size)
+    x, y, w, h = box
+    ring = round(codebox.RING * h)
+    for index in (0, 1, 617, 1233):
+        frame = render_frame(spec, index)
+        assert set(np.unique(frame[band[0] : band[1]])) <= {0, 255}
+        assert np.all(frame[y : y + ring, x : x + w] == 255)  # the ring's top edge
+        assert np.all(frame[band[0] : y] == 0)  # black above the box
+        cells = codebox.code_cells(index, frames=1234, fps=24)
+        for r in range(codebox.ROWS):
+            for c in range(codebox.COLS):
+                block = frame[ys[r] : ys[r + 1], xs[c] : xs[c + 1]]
+                assert np.all(block == (255 if cells[r, c] else 0))
+        assert codebox.payload_from_cells(cells) == codebox.Payload(index, 1234, 24)
+
+
+def test_version_1_frames_are_the_old_pixels() -> None:
+    # SHA-256 (first 12 hex digits) of frames 0, 17 and 89 as the version 1 harness drew them, before version 2.
+    import hashlib
+
+    for spec, digests in (
+        (ClipSpec(version=1), ["70367a5d02b9", "1bc4d1143443", "f8e3e4c66b0b"]),
+        (ClipSpec(width=640, height=360, frames=90, version=1), ["d79fee0b411a", "ad1cdef0ed2c", "9194c748e377"]),
+    ):
+        got = [hashlib.sha256(render_frame(spec, i).tobytes()).hexdigest()[:12] for i in (0, 17, 89)]
+        assert got == digests
 
 
 def test_patches_have_their_declared_colours() -> None:
@@ -158,8 +198,17 @@ def test_clip_info_round_trips_through_json() -> None:
     assert ClipSpec.from_info(info) == SPEC
     assert info["face"]["boxes"][17] == list(face_box(SPEC, 17))
     assert len(info["face"]["boxes"]) == SPEC.frames
-    assert info["index_code"]["fixed_pattern"] == list(indexcode.FIXED_PATTERN)
-    assert info["layout"]["code_band"] == [0, 560, 360, 80]
+    assert info["clip_version"] == 2
+    assert info["index_code"]["fixed_pattern"] == list(codebox.FIXED_PATTERN)
+    assert info["layout"]["code_band"] == [0, 410, 360, 128]
+    assert info["layout"]["code_box"] == [50, 420, 260, 108]
+    old = json.loads(json.dumps(clip_info(ClipSpec(version=1))))
+    assert old["clip_version"] == 1
+    assert old["index_code"]["fixed_pattern"] == list(indexcode.FIXED_PATTERN)
+    assert old["layout"]["code_band"] == [0, 560, 360, 80]
+    assert ClipSpec.from_info(old) == ClipSpec(version=1)
+    del old["clip_version"]  # files from before clip versions were written are version 1
+    assert ClipSpec.from_info(old) == ClipSpec(version=1)
     info["clip_version"] = clip.CLIP_VERSION + 1
     with pytest.raises(ConfigError, match="clip info is for clip version"):
         ClipSpec.from_info(info)

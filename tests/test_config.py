@@ -78,7 +78,9 @@ def test_real_devices_yaml_loads() -> None:
     config = load_config(DEVICES_YAML)
     # Expected values are read off devices.yaml itself.
     assert [d.id for d in config.devices] == ["pixel7", "moto-e13", "pixel-fold"]
-    assert [c.id for c in config.candidates] == ["glfx@1.0", "glfx@2.0", "pixkit@1.4", "pixkit@1.5"]
+    assert [c.id for c in config.candidates] == [
+        "glfx@1.0", "glfx@2.0", "pixkit@1.4", "pixkit@1.5", "face_mesh@0.3.1620248508", "face_mesh@0.4.1633559619",
+        "face_detection@0.3.1620248423", "face_detection@0.4.1646425229"]
     moto = config.device("moto-e13")
     assert moto.emulation is not None
     assert moto.emulation.cpu_throttling == 4.0
@@ -96,7 +98,8 @@ def test_real_devices_yaml_luts_resolve_next_to_the_file() -> None:
     config = load_config(DEVICES_YAML)
     lut = config.candidate("pixkit@1.5").filters["cool"].lut
     assert lut == REPO / "apps/pixkit/looks/cool.cube"
-    assert all(f.lut.is_file() for c in config.candidates for f in c.filters.values())
+    assert all(f.lut.is_file() for c in config.candidates for f in c.filters.values() if f.lut is not None)
+    assert config.candidate("face_mesh@0.4.1633559619").filters["warm"].lut is None  # a formula, no LUT
 
 
 def test_real_devices_and_scenarios_match() -> None:
@@ -494,7 +497,7 @@ def test_select_keeps_file_order() -> None:
     assert [d.id for d in chosen.devices] == ["pixel7", "pixel-fold"]
     assert [c.id for c in chosen.candidates] == ["pixkit@1.5"]
     everything = config.select(None, [])
-    assert (len(everything.devices), len(everything.candidates)) == (3, 4)
+    assert (len(everything.devices), len(everything.candidates)) == (3, 8)
 
 
 def test_unknown_device_id() -> None:
@@ -508,7 +511,9 @@ def test_unknown_device_id() -> None:
 
 def test_unknown_candidate_id() -> None:
     config = load_config(DEVICES_YAML)
-    message = "--candidate: unknown candidate 'glfx@3.0'; allowed: glfx@1.0, glfx@2.0, pixkit@1.4, pixkit@1.5"
+    message = ("--candidate: unknown candidate 'glfx@3.0'; allowed: glfx@1.0, glfx@2.0, pixkit@1.4, pixkit@1.5, "
+               "face_mesh@0.3.1620248508, face_mesh@0.4.1633559619, face_detection@0.3.1620248423, "
+               "face_detection@0.4.1646425229")
     with pytest.raises(ConfigError, match=exactly(message)):
         config.candidate("glfx@3.0")
 

@@ -154,6 +154,9 @@ class RecordedProbes:
     def http_get(self, url: str, *, timeout_s: float) -> HttpResult:
         return HttpResult(status=None, error="Connection refused")
 
+    def adb_devices(self, adb: Path) -> CommandResult:
+        return self.run([str(adb), "devices", "-l"])
+
     def port_free(self, port: int) -> bool:
         return port not in self.taken_ports
 
@@ -201,7 +204,7 @@ PHONES = """\
     name: iPhone 15 over USB
     platform: ios
     tags: {tier: flagship}
-    native: {udid: 00008120-001A2B3C4D5E6F7A, wda_local_port: 8100}
+    native: {udid: 00008120-001A2B3C4D5E6F7A, wda_local_port: 8100, mjpeg_server_port: 9210}
 """
 
 
@@ -218,7 +221,7 @@ def test_fixed_ports_and_their_check(tmp_path: Path) -> None:
     _with_apps(path)
     pixel, iphone = load_config(path).devices
     assert fixed_ports(pixel) == [("native.system_port", 8201), ("capabilities.appium:mjpegServerPort", 7810)]
-    assert fixed_ports(iphone) == [("native.wda_local_port", 8100)]
+    assert fixed_ports(iphone) == [("native.mjpeg_server_port", 9210), ("native.wda_local_port", 8100)]
     free, taken = check_ports(RecordedProbes(taken_ports={7810}), pixel)
     assert free.ok
     assert free.name == "port 8201"
@@ -226,22 +229,29 @@ def test_fixed_ports_and_their_check(tmp_path: Path) -> None:
     assert taken.detail == "capabilities.appium:mjpegServerPort is taken on this machine"
 
 
-def test_doctor_for_a_phone_on_recorded_outputs(tmp_path: Path) -> None:
+def test_doctor_for_a_phone_on_recorded_outputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANDROID_HOME", "/opt/android-sdk")
+    monkeypatch.delenv("ANDROID_SDK_ROOT", raising=False)
     path = _devices_yaml(tmp_path, PHONES.replace("SYSTEM_PORT", "8201").replace("MJPEG_PORT", "7810"))
     _with_apps(path)
     pixel, _ = load_config(path).devices
     root = Path("/home/ci/sdk-harness")
     probes = RecordedProbes(
-        files={str(root / ".tools/node_modules/.bin/appium"), "/usr/bin/adb"},
+        files={str(root / ".tools/node_modules/.bin/appium"), "/usr/bin/adb", "/usr/bin/java"},
         outputs={"driver list --installed --json": _out("appium_driver_list_installed.json"),
                  "devices -l": _out("adb_devices_unauthorized.txt")})
     report = Doctor(probes, root=root).check_device(pixel)
     assert [(c.name, c.ok) for c in report.checks] == [
-        ("appium", True), ("appium driver uiautomator2", True), ("adb", True), ("android device", False),
-        ("port 8201", True), ("port 7810", True)]
+        ("appium", True), ("appium driver uiautomator2", True), ("android sdk", True), ("java", True),
+        ("adb", True), ("android device", False), ("port 8201", True), ("port 7810", True)]
+    assert report.checks[2].detail == "$ANDROID_HOME=/opt/android-sdk"
     text = format_reports([report])
     assert "  FAIL  android device: 8XV5000A20007972 is unauthorized -> fix: unlock the phone" in text
-    assert text.endswith("doctor: 5 of 6 checks passed, 1 failed on 1 device(s)")
+    assert text.endswith("doctor: 7 of 8 checks passed, 1 failed on 1 device(s)")
+    monkeypatch.delenv("ANDROID_HOME")
+    no_sdk = Doctor(probes, root=root).check_device(pixel).checks[2]
+    assert not no_sdk.ok
+    assert no_sdk.detail == "neither ANDROID_HOME nor ANDROID_SDK_ROOT is set"
 
 
 # --- remote /status --------------------------------------------------------------------------------------------
@@ -321,6 +331,8 @@ def test_phones_that_are_not_here_fail_with_each_fix(tmp_path: Path, adb_server_
     else:
         assert "  FAIL  adb: adb is not on PATH" in android
         assert "apt-get install adb" in android
+    assert "  PASS  android sdk: " in android or "  FAIL  android sdk: neither ANDROID_HOME" in android
+    assert "  PASS  java: " in android or "  FAIL  java: java is not on PATH" in android
     assert f"  FAIL  port {taken}: native.system_port is taken on this machine -> fix: " in android
     assert "  PASS  port 7810: " in android
     assert "  FAIL  ios tools: local iOS devices need macOS with Xcode (xcrun); this machine is linux" in ios

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from harness.capture.clip import ClipSpec, write_video
-from harness.capture.phone import ReplaySource, frames_at
+from harness.capture.phone import ReplaySource, ScreenRecording, first_camera_frame_ms, frames_at
 from harness.config import parse_config
 from harness.devices.capabilities import capabilities_for
 from harness.errors import ConfigError, InfrastructureError
@@ -165,3 +165,48 @@ def test_runner_and_measure_do_not_ask_for_the_platform() -> None:
     source = (ROOT / "harness" / "scenario" / "runner.py").read_text()
     assert "platform ==" not in source
     assert '"web"' not in source
+
+
+class SegmentRecorder:
+    """Stands in for the session's recording commands: each stop returns the bytes of a real MP4 (the phone
+    video), as Appium returns the recorded file."""
+
+    def __init__(self, video: Path) -> None:
+        self.video = video
+        self.calls: list[str] = []
+
+    def start_screen_recording(self, **options: object) -> None:
+        assert options["timeLimit"] == "180"
+        self.calls.append("start")
+
+    def stop_screen_recording(self) -> bytes:
+        self.calls.append("stop")
+        return self.video.read_bytes()
+
+
+def test_screen_recording_restarts_and_joins_segments(phone_video: Path, tmp_path: Path) -> None:
+    from harness.analyze import decode_timeline
+
+    recorder = SegmentRecorder(phone_video)
+    source = ScreenRecording(recorder, restart_after_s=0.4)
+    source.start()
+    time.sleep(1.0)
+    out = source.stop(tmp_path / "capture.mp4")
+    segments = recorder.calls.count("stop")
+    assert segments >= 2
+    assert recorder.calls == ["start", "stop"] * segments
+    t_ms, indices = decode_timeline(out, SPEC)
+    assert len(t_ms) == 60 * segments  # every segment's frames, in order
+    assert indices[:3] == [0, 1, 2]
+    assert indices[60:63] == [0, 1, 2]
+    assert not list(tmp_path.glob("*.part*"))
+
+
+def test_launch_first_frame_needs_the_camera_away_and_back() -> None:
+    t = [0.0, 33.0, 66.0, 100.0, 133.0, 166.0]
+    # The old preview (decodable) is still on screen at the launch (since 30 ms), then the launcher, then the app.
+    assert first_camera_frame_ms(t, [5, 6, None, None, 0, 1], since_ms=30.0) == 133.0
+    # A frame before `since_ms` without the camera does not count as the gap.
+    assert first_camera_frame_ms(t, [None, 6, 7, 8, 9, 10], since_ms=30.0) is None
+    assert first_camera_frame_ms(t, [None, None, None, None, None, None], since_ms=0.0) is None
+    assert first_camera_frame_ms(t, [None, 1, 2, 3, 4, 5], since_ms=0.0) == 33.0  # cold: nothing, then the camera

@@ -40,6 +40,7 @@ from harness.report.results import (
     MemoryResultsWriter,
     ResultsWriter,
     error_info,
+    item_dir,
     load_results,
 )
 from harness.report.summary import format_progress, format_summary
@@ -312,13 +313,21 @@ def test_device_tags_and_attachment_types() -> None:
         attachment_type_for(Path("clip.y4m"))
 
 
-def test_perf_metrics_have_units_and_direction(tmp_path: Path) -> None:
-    config = write_perf_metrics(tmp_path, [make_record(metrics={"startup_ms": 812.0, "content_fps": 29.7})])
+def test_perf_metrics_are_series_not_single_numbers(tmp_path: Path) -> None:
+    record = make_record(metrics={"startup_ms": 812.0, "content_fps": 29.7})
+    series = {"startup_ms": [812.0, 790.5, 845.1], "frame_time_ms": [33.3, 33.4, 66.7, 33.2],
+              "startup_warm_ms": [400.0]}  # one value: no series
+    config = write_perf_metrics(tmp_path, [record], lambda r: series)
+    assert sorted(config["metrics"]) == ["filter-warm[pixel7-glfx@2.0] frame_time_ms",
+                                         "filter-warm[pixel7-glfx@2.0] startup_ms"]
     startup = config["metrics"]["filter-warm[pixel7-glfx@2.0] startup_ms"]
-    fps = config["metrics"]["filter-warm[pixel7-glfx@2.0] content_fps"]
     assert (startup["unit"], startup["better"]) == ("ms", "lower")
-    assert (fps["unit"], fps["better"]) == ("fps", "higher")
     samples = json.loads((tmp_path / "harness-perf.json").read_text())
+    assert [s["value"] for s in samples if s["key"].endswith("startup_ms")] == [812.0, 790.5, 845.1]
+    assert len(samples) == 7
+    assert write_perf_metrics(tmp_path, [record]) == {"groups": {}, "metrics": {}}
+    assert not (tmp_path / "harness-perf.json").exists()
+    write_perf_metrics(tmp_path, [record], lambda r: series)
     # 2025-11-25T12:00:00Z = 1764072000 s since the epoch (date -d @1764072000 -u); duration 4.25 s.
     assert samples[0]["start"] == 1764072000000
     assert samples[0]["stop"] == 1764072004250
@@ -463,7 +472,12 @@ def test_allure_report_end_to_end(pytester: pytest.Pytester) -> None:
     write_categories(results_dir)
     write_executor(results_dir, run_id="run-1", report_name="e2e")
     writer = ResultsWriter(run_dir)
-    writer.add(make_record(device="pixel7", status="broken"))  # metrics: startup_ms 812, content_fps 29.7
+    record = make_record(device="pixel7", status="broken")  # metrics: startup_ms 812, content_fps 29.7
+    writer.add(record)
+    details = item_dir(run_dir, record) / "details.json"
+    details.parent.mkdir(parents=True, exist_ok=True)
+    details.write_text(json.dumps({"metrics": {}, "details": {"startup_runs": [
+        {"mode": "cold", "startup_ms": [812.0, 790.0, 845.0], "app_first_frame_ms": []}]}}), encoding="utf-8")
 
     durations_s = []
     for _ in range(2):
@@ -499,10 +513,6 @@ def test_allure_report_end_to_end(pytester: pytest.Pytester) -> None:
     ]
     assert set(files["widgets/tree-filters.json"]["tags"]) == {"tier=flagship", "tier=low", "new=false"}
     assert all(len(t["history"]) == 1 for t in tests.values())  # the first generate, seen from the second
-    metrics = files["widgets/metrics.json"]
-    assert {m["key"] for m in metrics["current"]} == {
-        "filter-warm[pixel7-glfx@2.0] startup_ms",
-        "filter-warm[pixel7-glfx@2.0] content_fps",
-    }
-    assert metrics["history"][0]["metrics"]["filter-warm[pixel7-glfx@2.0] startup_ms"] == 812.0
+    metrics = files["widgets/metrics.json"]  # series only: each launch of the cell, not single numbers
+    assert {m["key"] for m in metrics["current"]} == {"filter-warm[pixel7-glfx@2.0] startup_ms"}
     assert "allure generate --config" in (run_dir / "logs" / "allure.log").read_text()

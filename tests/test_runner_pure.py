@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from harness.capture.clip import ClipSpec, render_frame
-from harness.capture.web import BAND_H, BAND_TOP, BAND_W, BandDecoder, probe_source
+from harness.capture.web import BAND_H, BAND_W, BandDecoder, band_region, probe_source
 from harness.config import parse_scenario
 from harness.report.results import item_dir_name as safe_name
 from harness.scenario.item import judge
@@ -42,12 +42,16 @@ def test_safe_name_keeps_ids_readable() -> None:
 
 
 @pytest.mark.parametrize("index", [0, 1, 77, 150, 299])
-def test_band_samples_decode_to_their_source_index(index: int) -> None:
-    # The probe keeps the code band scaled to BAND_W x BAND_H (drawImage's bilinear scaling); emulate it.
-    spec = ClipSpec()
-    frame = render_frame(spec, index)
-    top = round(spec.height * BAND_TOP)
-    band = cv2.resize(frame[top:], (BAND_W, BAND_H), interpolation=cv2.INTER_AREA)
+@pytest.mark.parametrize("spec", [ClipSpec(), ClipSpec(width=640, height=360), ClipSpec(version=1)],
+                         ids=["v2-portrait", "v2-landscape", "v1"])
+def test_band_samples_decode_to_their_source_index(index: int, spec: ClipSpec) -> None:
+    # The probe keeps the code region (band_region, fractions of the output frame) scaled to BAND_W x BAND_H
+    # (drawImage's bilinear scaling), here from an output frame twice the clip's size; emulate it.
+    frame = cv2.resize(render_frame(spec, index), (2 * spec.width, 2 * spec.height), interpolation=cv2.INTER_LINEAR)
+    h, w = frame.shape[:2]
+    left, top, right, bottom = band_region(spec)
+    region = frame[int(top * h) : int(np.ceil(bottom * h)), int(left * w) : int(np.ceil(right * w))]
+    band = cv2.resize(region, (BAND_W, BAND_H), interpolation=cv2.INTER_AREA)
     assert BandDecoder(spec).decode(band) == index
 
 
@@ -63,3 +67,5 @@ def test_probe_source_carries_the_preview_locator() -> None:
     assert '"strategy": "xpath"' in src
     assert "//div[@class='stage']/canvas" in src
     assert "window.__harnessProbe" in src
+    assert '"bandTop": 0.65625' in src  # the version 2 code box of the default clip: rows 420..528 of 640
+    assert '"bandTop": 0.875' in probe_source("css=canvas", ClipSpec(version=1))

@@ -80,4 +80,4 @@ def test_repeat_makes_separate_items_and_results(tmp_path: Path) -> None:
     bad = subprocess.run([sys.executable, "-m", "harness.cli", "run", "--devices", str(devices), "--repeat", "0"],
                          cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
     assert bad.returncode == 2
-    assert "--repeat: 0 is not allowed; allowed: 1 or more" in bad.stderr
+    assert "--repeat: 0 is not allowed; allowed: an integer from 1 to 100" in bad.stderr

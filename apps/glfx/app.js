@@ -117,7 +117,7 @@ export async function startGlfx(build) {
       if (w !== engine.width || h !== engine.height) {
         engine.resize(w, h);
         tracker = new SkinTracker({
-          frameWidth: w, frameHeight: h, scale: TRACK_SCALE, ignoreBelowY: Math.round(h * 0.875),
+          frameWidth: w, frameHeight: h, scale: TRACK_SCALE, ignoreBelowY: Math.round(h * (h >= w ? 0.64 : 0.55)),
           smoothing: 0.6, holdFrames: 15,
         });
         trackCanvas.width = tracker.w;

@@ -317,7 +317,8 @@ export class GlfxEngine {
     const gl = this.gl;
     this.width = width;
     this.height = height;
-    this.bandTop = Math.round(height * 0.875);
+    // The reference clip's code band (clip version 2) and everything below it: never retouched.
+    this.bandTop = Math.round(height * (height >= width ? 0.64 : 0.55));
     const out = this.faults.outputSize(width, height);
     this.canvas.width = out.width;
     this.canvas.height = out.height;

@@ -121,7 +121,8 @@ export class PixkitEngine {
   resize(width, height) {
     this.width = width;
     this.height = height;
-    this.bandTop = Math.round(height * 0.875);
+    // The reference clip's code band (clip version 2) and everything below it: never retouched.
+    this.bandTop = Math.round(height * (height >= width ? 0.64 : 0.55));
     this.work.width = width;
     this.work.height = height;
     const out = this.faults.outputSize(width, height);

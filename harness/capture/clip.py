@@ -24,20 +24,38 @@ import numpy.typing as npt
 from skimage import data as skdata
 
 from harness.errors import ConfigError, InfrastructureError
-from harness.metrics import indexcode
+from harness.metrics import codebox, indexcode
 
 UInt8Array = npt.NDArray[np.uint8]
 BoolArray = npt.NDArray[np.bool_]
 Box = tuple[int, int, int, int]
 
-CLIP_VERSION = 1
-"""Bump whenever a pixel of any frame changes: it is part of cached clip file names and of clip_info()."""
+CLIP_VERSION = 2
+"""Bump whenever a pixel of any frame changes: it is part of cached clip file names and of clip_info().
+Version 2 moved the index code into a framed box away from the clip's edges (codebox.py), where a phone's status
+bar, camera controls and aspect-fill cropping leave it visible, and made it carry the clip's length and rate.
+Version 1 clips are still drawn and read (ClipSpec(version=1), clip-info files with "clip_version": 1)."""
+CLIP_VERSIONS = (1, 2)
 
-# Vertical layout as fractions of the clip height (rows [top, bottom)).
-PHOTO_BOTTOM = 0.70
-PATCH_ROW_A = (0.70, 0.75)
-PATCH_ROW_B = (0.75, 0.80)
-MOTION_STRIP = (0.80, indexcode.BAND_TOP_FRACTION)
+
+@dataclass(frozen=True)
+class _Layout:
+    """Vertical layout as fractions of the clip height (rows [top, bottom)); the code band follows the strip."""
+
+    photo_bottom: float
+    patch_row_a: tuple[float, float]
+    patch_row_b: tuple[float, float]
+    motion_strip: tuple[float, float]
+
+
+LAYOUT_V1 = _Layout(0.70, (0.70, 0.75), (0.75, 0.80), (0.80, indexcode.BAND_TOP_FRACTION))
+LAYOUT_V2_PORTRAIT = _Layout(0.50, (0.50, 0.55), (0.55, 0.60), (0.60, codebox.BAND_PORTRAIT[0]))
+LAYOUT_V2_LANDSCAPE = _Layout(0.37, (0.37, 0.43), (0.43, 0.49), (0.49, codebox.BAND_LANDSCAPE[0]))
+# Version 1 names, kept for readers of the old layout.
+PHOTO_BOTTOM = LAYOUT_V1.photo_bottom
+PATCH_ROW_A = LAYOUT_V1.patch_row_a
+PATCH_ROW_B = LAYOUT_V1.patch_row_b
+MOTION_STRIP = LAYOUT_V1.motion_strip
 STRIP_GREY = 40
 TRACK_FRACTION = 0.75  # the moving square runs in the left 75% of the strip; the index is printed on the right
 
@@ -92,14 +110,20 @@ PATCHES_B: tuple[tuple[str, tuple[int, int, int]], ...] = tuple(
 
 @dataclass(frozen=True)
 class ClipSpec:
-    """Size, rate and length of the reference clip (defaults: portrait 360x640, 30 fps, a 10 s loop)."""
+    """Size, rate, length and layout version of the reference clip (defaults: portrait 360x640, 30 fps, a 10 s
+    loop, the current CLIP_VERSION)."""
 
     width: int = 360
     height: int = 640
     fps: int = 30
     frames: int = 300
+    version: int = CLIP_VERSION
 
     def __post_init__(self) -> None:
+        if self.version not in CLIP_VERSIONS:
+            allowed = ", ".join(map(str, CLIP_VERSIONS))
+            raise ConfigError(f"clip version {self.version!r} is not allowed; allowed {allowed}",
+                              key_path="clip_version")
         for name in ("width", "height", "fps", "frames"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool):
@@ -109,7 +133,7 @@ class ClipSpec:
                 f"clip size {self.width}x{self.height} is not allowed; width and height must be even and >= 240",
                 key_path="clip.width",
             )
-        if not 1 <= self.fps <= 240:
+        if not 1 <= self.fps <= (240 if self.version == 1 else min(240, (1 << codebox.FPS_BITS) - 1)):
             raise ConfigError(f"clip fps {self.fps} is not allowed; allowed 1..240", key_path="clip.fps")
         if not 2 <= self.frames <= indexcode.MAX_INDEX:
             raise ConfigError(
@@ -119,17 +143,20 @@ class ClipSpec:
 
     @classmethod
     def from_info(cls, info: Mapping[str, Any]) -> ClipSpec:
-        """The spec recorded by clip_info(); refuses info of another CLIP_VERSION (its layout differs)."""
-        version = info.get("clip_version", CLIP_VERSION)
-        if version != CLIP_VERSION:
+        """The spec recorded by clip_info() (any version in CLIP_VERSIONS; a file without one is version 1, the
+        only version that wrote none)."""
+        version = info.get("clip_version", 1)
+        if version not in CLIP_VERSIONS:
             raise ConfigError(
-                f"clip info is for clip version {version!r}; this harness draws version {CLIP_VERSION}",
+                f"clip info is for clip version {version!r}; this harness reads versions "
+                f"{', '.join(map(str, CLIP_VERSIONS))}",
                 key_path="clip_version",
             )
         missing = [k for k in ("width", "height", "fps", "frames") if k not in info]
         if missing:
             raise ConfigError(f"clip info lacks {', '.join(missing)}", key_path=missing[0])
-        return cls(width=info["width"], height=info["height"], fps=info["fps"], frames=info["frames"])
+        return cls(width=info["width"], height=info["height"], fps=info["fps"], frames=info["frames"],
+                   version=version)
 
     @property
     def duration_s(self) -> float:
@@ -140,30 +167,51 @@ def _rows(spec: ClipSpec, span: tuple[float, float]) -> tuple[int, int]:
     return round(span[0] * spec.height), round(span[1] * spec.height)
 
 
+def _layout(spec: ClipSpec) -> _Layout:
+    if spec.version == 1:
+        return LAYOUT_V1
+    return LAYOUT_V2_PORTRAIT if spec.height >= spec.width else LAYOUT_V2_LANDSCAPE
+
+
+def band_top(spec: ClipSpec) -> int:
+    """First clip row of the code band: every row from here down is code or padding, never picture."""
+    return indexcode.band_top(spec.height, spec.width, version=spec.version)
+
+
 def photo_height(spec: ClipSpec) -> int:
-    return round(PHOTO_BOTTOM * spec.height)
+    return round(_layout(spec).photo_bottom * spec.height)
 
 
 def layout(spec: ClipSpec) -> dict[str, Box]:
-    """Boxes (x, y, w, h) of the clip's regions: photo, patch rows, motion strip and the code band."""
+    """Boxes (x, y, w, h) of the clip's regions: photo, patch rows, motion strip and the code band; version 2 adds
+    the code box (ring included) inside the band and the footer below it (a grey ramp, padding that a phone's
+    camera controls may cover)."""
     w = spec.width
-    a0, a1 = _rows(spec, PATCH_ROW_A)
-    b0, b1 = _rows(spec, PATCH_ROW_B)
-    s0, s1 = _rows(spec, MOTION_STRIP)
-    top = indexcode.band_top(spec.height)
-    return {
+    lay = _layout(spec)
+    a0, a1 = _rows(spec, lay.patch_row_a)
+    b0, b1 = _rows(spec, lay.patch_row_b)
+    s0, s1 = _rows(spec, lay.motion_strip)
+    top = band_top(spec)
+    boxes = {
         "photo": (0, 0, w, photo_height(spec)),
         "patches_a": (0, a0, w, a1 - a0),
         "patches_b": (0, b0, w, b1 - b0),
         "motion_strip": (0, s0, w, s1 - s0),
         "code_band": (0, top, w, spec.height - top),
     }
+    if spec.version != 1:
+        bottom = codebox.band_rows(spec.width, spec.height)[1]
+        boxes["code_band"] = (0, top, w, bottom - top)
+        boxes["code_box"] = codebox.box_rect(spec.width, spec.height)
+        boxes["footer"] = (0, bottom, w, spec.height - bottom)
+    return boxes
 
 
 def patch_boxes(spec: ClipSpec) -> dict[str, Box]:
     """Box (x, y, w, h) of every colour patch; colours in PATCHES_A / PATCHES_B (clip_info has both)."""
     boxes: dict[str, Box] = {}
-    for row_span, patches in ((PATCH_ROW_A, PATCHES_A), (PATCH_ROW_B, PATCHES_B)):
+    lay = _layout(spec)
+    for row_span, patches in ((lay.patch_row_a, PATCHES_A), (lay.patch_row_b, PATCHES_B)):
         y0, y1 = _rows(spec, row_span)
         n = len(patches)
         for k, (name, _) in enumerate(patches):
@@ -223,8 +271,9 @@ class _Layers:
     base: UInt8Array  # patches, strip background; photo and band are drawn per frame
     photo: UInt8Array  # source photo pre-scaled to the clip's base scale
     pre_scale: float
-    band_rows: npt.NDArray[np.intp]
-    band_cols: npt.NDArray[np.intp]
+    band_rows: npt.NDArray[np.intp]  # cell row of every pixel row of the code grid
+    band_cols: npt.NDArray[np.intp]  # cell column of every pixel column of the code grid
+    code_origin: tuple[int, int]  # (row, column) of the grid's top-left pixel
     skin_source: UInt8Array  # 0/1 skin mask in source pixels
 
 
@@ -238,11 +287,23 @@ def _layers(spec: ClipSpec) -> _Layers:
     pre_scale = size / SOURCE_SIZE
     interp = cv2.INTER_AREA if size < SOURCE_SIZE else cv2.INTER_CUBIC
     photo = np.asarray(cv2.resize(_source_photo(), (size, size), interpolation=interp), dtype=np.uint8)
-    xs, ys = indexcode.cell_edges(spec.width, spec.height)
-    top = ys[0]
-    band_rows = np.searchsorted(np.array(ys[1:]), np.arange(top, spec.height), side="right").astype(np.intp)
-    band_cols = np.searchsorted(np.array(xs[1:]), np.arange(spec.width), side="right").astype(np.intp)
-    return _Layers(base, photo, pre_scale, band_rows, band_cols, _source_skin_mask())
+    if spec.version == 1:
+        xs, ys = indexcode.cell_edges(spec.width, spec.height)
+    else:
+        xs, ys = codebox.grid_edges(spec.width, spec.height)
+        codebox.draw_band(base, np.zeros((codebox.ROWS, codebox.COLS), dtype=bool))
+        bottom = codebox.band_rows(spec.width, spec.height)[1]
+        base[bottom:] = np.linspace(0, 255, spec.width).round().astype(np.uint8)[None, :, None]  # footer ramp
+    band_rows = np.searchsorted(np.array(ys[1:]), np.arange(ys[0], ys[-1]), side="right").astype(np.intp)
+    band_cols = np.searchsorted(np.array(xs[1:]), np.arange(xs[0], xs[-1]), side="right").astype(np.intp)
+    return _Layers(base, photo, pre_scale, band_rows, band_cols, (ys[0], xs[0]), _source_skin_mask())
+
+
+def code_cells(spec: ClipSpec, index: int) -> npt.NDArray[np.bool_]:
+    """The cell colours (True = white) frame `index` of the clip carries, in its version's code."""
+    if spec.version == 1:
+        return indexcode.code_cells(index)
+    return codebox.code_cells(index, frames=spec.frames, fps=spec.fps)
 
 
 def _source_skin_mask() -> UInt8Array:
@@ -278,15 +339,15 @@ def render_frame(spec: ClipSpec, index: int) -> UInt8Array:
         borderMode=cv2.BORDER_REFLECT101,
     )
     _draw_motion_strip(frame, spec, index)
-    cells = indexcode.code_cells(index)
-    band = cells[layers.band_rows[:, None], layers.band_cols[None, :]]
-    frame[indexcode.band_top(spec.height) :] = (band * np.uint8(255))[..., None]
+    band = code_cells(spec, index)[layers.band_rows[:, None], layers.band_cols[None, :]]
+    y0, x0 = layers.code_origin
+    frame[y0 : y0 + band.shape[0], x0 : x0 + band.shape[1]] = (band * np.uint8(255))[..., None]
     return frame
 
 
 def motion_box(spec: ClipSpec, index: int) -> Box:
     """Box of the moving white square in the motion strip: a triangle wave, out and back once a second."""
-    s0, s1 = _rows(spec, MOTION_STRIP)
+    s0, s1 = _rows(spec, _layout(spec).motion_strip)
     size = max(2, round(0.6 * (s1 - s0)))
     track = round(TRACK_FRACTION * spec.width)
     margin = (s1 - s0 - size) // 2
@@ -300,7 +361,7 @@ def motion_box(spec: ClipSpec, index: int) -> Box:
 def _draw_motion_strip(frame: UInt8Array, spec: ClipSpec, index: int) -> None:
     x, y, w, h = motion_box(spec, index)
     frame[y : y + h, x : x + w] = 255
-    s0, s1 = _rows(spec, MOTION_STRIP)
+    s0, s1 = _rows(spec, _layout(spec).motion_strip)
     text_x0 = round(TRACK_FRACTION * spec.width)
     scale, thickness = _text_scale(spec.width - text_x0, s1 - s0)
     cv2.putText(
@@ -425,8 +486,18 @@ _ENCODERS: dict[str, list[str]] = {
 }
 
 
-def write_video(spec: ClipSpec, path: Path) -> Path:
-    """Write the clip by extension: .y4m (lossless fake-camera input), .mp4/.mkv (H.264), .webm (VP8)."""
+def _encoder(suffix: str, bitrate_kbps: int | None) -> list[str]:
+    args = list(_ENCODERS[suffix])
+    if bitrate_kbps is not None and "-crf" in args:
+        at = args.index("-crf")
+        rate = f"{bitrate_kbps}k"
+        args[at : at + 2] = ["-b:v", rate, "-maxrate", rate, "-bufsize", f"{2 * bitrate_kbps}k"]
+    return args
+
+
+def write_video(spec: ClipSpec, path: Path, *, bitrate_kbps: int | None = None) -> Path:
+    """Write the clip by extension: .y4m (lossless fake-camera input), .mp4/.mkv (H.264), .webm (VP8).
+    `bitrate_kbps` replaces H.264's constant quality (CRF 18) by that average bitrate (to fit a size limit)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".y4m":
@@ -441,7 +512,7 @@ def write_video(spec: ClipSpec, path: Path) -> Path:
         ffmpeg, "-hide_banner", "-loglevel", "error", "-y",
         "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{spec.width}x{spec.height}", "-r", str(spec.fps),
         "-i", "-",
-        *_ENCODERS[suffix], "-g", str(spec.fps), "-r", str(spec.fps),
+        *_encoder(suffix, bitrate_kbps), "-g", str(spec.fps), "-r", str(spec.fps),
         "-colorspace", "smpte170m", "-color_primaries", "smpte170m", "-color_trc", "smpte170m",
         "-color_range", "tv", str(path),
     ]  # fmt: skip
@@ -463,7 +534,8 @@ def write_video(spec: ClipSpec, path: Path) -> Path:
 
 
 def spec_hash(spec: ClipSpec) -> str:
-    payload = json.dumps({"clip_version": CLIP_VERSION, **asdict(spec)}, sort_keys=True)
+    fields = asdict(spec)
+    payload = json.dumps({"clip_version": fields.pop("version"), **fields}, sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()[:12]
 
 
@@ -472,7 +544,7 @@ def ensure_clip(spec: ClipSpec, cache_dir: Path) -> Path:
     cache_dir = Path(cache_dir)
     cache_dir.mkdir(parents=True, exist_ok=True)
     size = f"{spec.width}x{spec.height}-{spec.fps}fps-{spec.frames}f"
-    name = f"refclip-v{CLIP_VERSION}-{size}-{spec_hash(spec)}.y4m"
+    name = f"refclip-v{spec.version}-{size}-{spec_hash(spec)}.y4m"
     path = cache_dir / name
     if path.is_file() and path.stat().st_size == y4m_size(spec):
         return path
@@ -488,20 +560,35 @@ def ensure_clip(spec: ClipSpec, cache_dir: Path) -> Path:
 def clip_info(spec: ClipSpec) -> dict[str, Any]:
     """JSON-able description of the clip: sizes, layout, index-code layout, patches, motion and face boxes."""
     colours = patch_colours()
+    code_v1 = {
+        "band_top_fraction": indexcode.BAND_TOP_FRACTION,
+        "grid_rows": indexcode.GRID_ROWS,
+        "grid_cols": indexcode.GRID_COLS,
+        "fixed_pattern": list(indexcode.FIXED_PATTERN),
+        "index_bits": indexcode.INDEX_BITS,
+        "crc": "CRC-16/CCITT-FALSE of the index as 2 big-endian bytes",
+        "whitening_mask": f"0x{indexcode.WHITENING_MASK:08X}",
+    }
+    code_v2 = {
+        "band_rows": list(codebox.band_rows(spec.width, spec.height)),
+        "box": list(codebox.box_rect(spec.width, spec.height)),
+        "ring_fraction": codebox.RING,
+        "inset_fraction": codebox.INSET,
+        "grid_rows": codebox.ROWS,
+        "grid_cols": codebox.COLS,
+        "fixed_pattern": list(codebox.FIXED_PATTERN),
+        "payload": "index (16 bits), frames (16), fps (8), CRC-16/CCITT-FALSE of those 5 big-endian bytes (16)",
+        "whitening_mask": f"0x{codebox.WHITENING_MASK:014X}",
+    }
     return {
-        "clip_version": CLIP_VERSION,
-        **asdict(spec),
+        "clip_version": spec.version,
+        "width": spec.width,
+        "height": spec.height,
+        "fps": spec.fps,
+        "frames": spec.frames,
         "duration_s": spec.duration_s,
         "layout": {k: list(v) for k, v in layout(spec).items()},
-        "index_code": {
-            "band_top_fraction": indexcode.BAND_TOP_FRACTION,
-            "grid_rows": indexcode.GRID_ROWS,
-            "grid_cols": indexcode.GRID_COLS,
-            "fixed_pattern": list(indexcode.FIXED_PATTERN),
-            "index_bits": indexcode.INDEX_BITS,
-            "crc": "CRC-16/CCITT-FALSE of the index as 2 big-endian bytes",
-            "whitening_mask": f"0x{indexcode.WHITENING_MASK:08X}",
-        },
+        "index_code": code_v1 if spec.version == 1 else code_v2,
         "patches": {name: {"box": list(box), "rgb": list(colours[name])} for name, box in patch_boxes(spec).items()},
         "motion": {
             "photo": "theta=2*pi*index/frames; zoom=zoom_base+zoom_amplitude*sin(theta); "

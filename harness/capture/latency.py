@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from harness.capture.clip import ClipSpec, face_box, render_frame
-from harness.metrics.indexcode import band_top
+from harness.capture.clip import band_top as clip_band_top
 from harness.metrics.sticker import default_search_region
 
 # Least rise of the mean absolute difference (0..255 RGB scale) that counts as a change, over the baseline maximum.
@@ -48,8 +48,8 @@ def region_box(kind: str, spec: ClipSpec, index: int) -> tuple[int, int, int, in
     if kind == "effect":
         x, y, w, h = default_search_region(face_box(spec, index))
         x0, y0 = max(0, x), max(0, y)
-        return x0, y0, min(spec.width, x + w) - x0, min(band_top(spec.height), y + h) - y0
-    return 0, 0, spec.width, band_top(spec.height)
+        return x0, y0, min(spec.width, x + w) - x0, min(clip_band_top(spec), y + h) - y0
+    return 0, 0, spec.width, clip_band_top(spec)
 
 
 def frame_difference(thumb: np.ndarray, *, spec: ClipSpec, index: int, kind: str) -> float:

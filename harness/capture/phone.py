@@ -11,6 +11,7 @@ between start and stop covers, as if the screen had been recorded.
 from __future__ import annotations
 
 import subprocess
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +40,6 @@ class FrameSource(Protocol):
     live: bool  # True: shows the device as it runs (start-up can be read from it); False: a replayed file
 
     def start(self) -> float: ...
-    def keep_alive(self) -> None: ...
     def stop(self, out: Path) -> Path: ...
 
 
@@ -52,15 +52,17 @@ def _ffmpeg(*args: str) -> None:
 
 @dataclass
 class ScreenRecording:
-    """Appium's start_recording_screen / stop_recording_screen; restarted before the 180 s limit and the
-    segments joined (their gap is lost and shows as a freeze)."""
+    """Appium's start_recording_screen / stop_recording_screen; a timer restarts it every `restart_after_s`
+    (before the 180 s limit) and the segments are joined (the gap between two is lost and shows as a freeze)."""
 
     recorder: ScreenRecorder
     bit_rate: int = 20_000_000
+    restart_after_s: float = RESTART_AFTER_S
     name: str = "screen_recording"
     live: bool = True
     _segments: list[bytes] = field(default_factory=list, init=False)
-    _segment_started: float = field(default=0.0, init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    _timer: threading.Timer | None = field(default=None, init=False)
 
     def start(self) -> float:
         self._segments = []
@@ -69,16 +71,26 @@ class ScreenRecording:
     def _start_segment(self) -> float:
         self.recorder.start_screen_recording(timeLimit=str(RECORDING_LIMIT_S), bitRate=str(self.bit_rate),
                                              forceRestart=True)
-        self._segment_started = time.monotonic()
-        return time.time() * 1000.0
+        started = time.time() * 1000.0
+        self._timer = threading.Timer(self.restart_after_s, self.keep_alive)
+        self._timer.daemon = True
+        self._timer.start()
+        return started
 
     def keep_alive(self) -> None:
-        if time.monotonic() - self._segment_started > RESTART_AFTER_S:
+        """Closes the running segment and starts the next (called by the timer)."""
+        with self._lock:
+            if self._timer is None:
+                return
             self._segments.append(self.recorder.stop_screen_recording())
             self._start_segment()
 
     def stop(self, out: Path) -> Path:
-        self._segments.append(self.recorder.stop_screen_recording())
+        with self._lock:
+            timer, self._timer = self._timer, None
+            if timer is not None:
+                timer.cancel()
+            self._segments.append(self.recorder.stop_screen_recording())
         out.parent.mkdir(parents=True, exist_ok=True)
         if len(self._segments) == 1:
             out.write_bytes(self._segments[0])
@@ -112,9 +124,6 @@ class ReplaySource:
         self._started = time.monotonic()
         return time.time() * 1000.0
 
-    def keep_alive(self) -> None:
-        return None
-
     def stop(self, out: Path) -> Path:
         elapsed_s = max(0.5, time.monotonic() - self._started)
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -139,3 +148,19 @@ def frames_at(video: Path, times_ms: list[float]) -> list[tuple[float, npt.NDArr
     if previous is not None:
         out.extend(previous for _ in wanted)
     return out
+
+
+def first_camera_frame_ms(t_ms: list[float], indices: list[int | None], *, since_ms: float) -> float | None:
+    """The time of the first frame showing the camera (a decodable index) that follows a frame without it, both at
+    or after `since_ms` (all on the recording's timeline). A launch first takes the camera away (launcher, blank
+    window) and then shows it again; a preview still on screen from before the launch is not its first frame.
+    None when the recording shows no such gap and return."""
+    gap = False
+    for t, index in zip(t_ms, indices, strict=True):
+        if t < since_ms:
+            continue
+        if index is None:
+            gap = True
+        elif gap:
+            return t
+    return None

@@ -2,13 +2,14 @@
 // Page.addScriptToEvaluateOnNewDocument). It knows nothing about the app but the preview locator: it finds the
 // output element, taps its frames from outside (canvas.captureStream() read through MediaStreamTrackProcessor, or
 // requestAnimationFrame sampling as a fallback) and keeps, per output frame, a timestamp, a small RGB sample of the
-// reference clip's index-code band and a thumbnail of the whole frame. It also records a WebM of the output and takes lossless key frames on request.
+// reference clip's index code and a thumbnail of the whole frame. It also records a WebM of the output and takes lossless key frames on request.
 // Configuration arrives in window.__HARNESS_PROBE_CFG, set by the harness in the same injected source.
 (() => {
   "use strict";
   if (window.__harnessProbe) return;
   const cfg = Object.assign(
-    { strategy: "css", selector: "canvas", bandTop: 0.875, bandW: 144, bandH: 16, thumbW: 45, thumbH: 80,
+    { strategy: "css", selector: "canvas", bandLeft: 0, bandTop: 0.875, bandRight: 1, bandBottom: 1,
+      bandW: 144, bandH: 32, thumbW: 45, thumbH: 80,
       maxFrames: 1800 },
     window.__HARNESS_PROBE_CFG || {},
   );
@@ -52,8 +53,10 @@
 
   function keep(source, w, h, ts) {
     if (!w || !h) return;
-    const top = Math.floor(h * cfg.bandTop);
-    bctx.drawImage(source, 0, top, w, h - top, 0, 0, cfg.bandW, cfg.bandH);
+    // The clip's code region (fractions of the frame, from the harness): the code box of a version 2 clip.
+    const left = Math.floor(w * cfg.bandLeft), top = Math.floor(h * cfg.bandTop);
+    const right = Math.ceil(w * cfg.bandRight), bottom = Math.ceil(h * cfg.bandBottom);
+    bctx.drawImage(source, left, top, right - left, bottom - top, 0, 0, cfg.bandW, cfg.bandH);
     const rgb = rgbOf(bctx.getImageData(0, 0, cfg.bandW, cfg.bandH).data);
     tctx.drawImage(source, 0, 0, w, h, 0, 0, cfg.thumbW, cfg.thumbH);
     const small = rgbOf(tctx.getImageData(0, 0, cfg.thumbW, cfg.thumbH).data);

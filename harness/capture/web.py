@@ -21,11 +21,10 @@ import numpy as np
 
 from harness.capture.clip import ClipSpec, render_frame
 from harness.errors import InfrastructureError
-from harness.metrics.indexcode import decode_index
+from harness.metrics.indexcode import band_rect, decode_index
 
 BAND_W = 144
-BAND_H = 16
-BAND_TOP = 0.875
+BAND_H = 32
 THUMB_W = 45
 THUMB_H = 80
 
@@ -50,31 +49,40 @@ class ProbeFrames:
                            self.sizes + other.sizes, thumbs)
 
 
-def probe_source(preview_locator: str) -> str:
+def band_region(spec: ClipSpec) -> tuple[float, float, float, float]:
+    """(left, top, right, bottom) fractions of an output frame that the probe samples: the clip's code (the whole
+    bottom band of a version 1 clip, the code box of a version 2 clip)."""
+    x, y, w, h = band_rect(spec)
+    return x / spec.width, y / spec.height, (x + w) / spec.width, (y + h) / spec.height
+
+
+def probe_source(preview_locator: str, spec: ClipSpec | None = None) -> str:
     """The script injected before the app's own: configuration + probe.js."""
     strategy, _, selector = preview_locator.partition("=")
+    left, top, right, bottom = band_region(spec or ClipSpec())
     cfg = {"strategy": "xpath" if strategy == "xpath" else "css", "selector": selector,
-           "bandTop": BAND_TOP, "bandW": BAND_W, "bandH": BAND_H, "thumbW": THUMB_W, "thumbH": THUMB_H,
-           "maxFrames": 1800}
+           "bandLeft": left, "bandTop": top, "bandRight": right, "bandBottom": bottom,
+           "bandW": BAND_W, "bandH": BAND_H, "thumbW": THUMB_W, "thumbH": THUMB_H, "maxFrames": 1800}
     js = resources.files("harness.capture").joinpath("probe.js").read_text(encoding="utf-8")
     return f"window.__HARNESS_PROBE_CFG = {json.dumps(cfg)};\n{js}"
 
 
 class BandDecoder:
-    """Decodes probe band samples: each band is pasted over the band of a clip frame, then decoded as usual.
+    """Decodes probe band samples: each sample is pasted over the code region (band_region) of a clip frame, then
+    decoded as usual.
 
     The rest of that frame is the clip's own picture, so the decoder sees a whole, unframed clip frame and reads
-    only what the band carries.
+    only what the sample carries.
     """
 
     def __init__(self, spec: ClipSpec) -> None:
         self.spec = spec
-        self._top = round(spec.height * BAND_TOP)
+        self._rect = band_rect(spec)
         self._canvas = render_frame(spec, 0).copy()
 
     def decode(self, band_rgb: np.ndarray) -> int | None:
-        h = self.spec.height - self._top
-        self._canvas[self._top:, :, :] = cv2.resize(band_rgb, (self.spec.width, h), interpolation=cv2.INTER_LINEAR)
+        x, y, w, h = self._rect
+        self._canvas[y : y + h, x : x + w] = cv2.resize(band_rgb, (w, h), interpolation=cv2.INTER_LINEAR)
         found = decode_index(self._canvas, spec=self.spec)
         return None if found is None else int(found.index)
 
@@ -87,7 +95,8 @@ class WebProbe:
         self.decoder = BandDecoder(spec)
 
     def install(self, preview_locator: str) -> None:
-        self.session.cdp("Page.addScriptToEvaluateOnNewDocument", {"source": probe_source(preview_locator)})
+        self.session.cdp("Page.addScriptToEvaluateOnNewDocument",
+                         {"source": probe_source(preview_locator, self.decoder.spec)})
 
     def info(self) -> dict[str, Any]:
         data = self.session.script("return window.__harnessProbe ? window.__harnessProbe.info() : null;")

@@ -14,7 +14,7 @@ from harness.compare.engine import (
 from harness.compare.heatmap import adaptation_heatmap, write_adaptation_png
 from harness.compare.render import format_adaptation, format_upgrade, format_vendors, html_page, write_html
 from harness.compare.rows import Row, load_run_rows, row_from_mapping, rows_from_mappings
-from harness.compare.stats import Comparison, compare_samples, mann_whitney_u
+from harness.compare.stats import Comparison, compare_samples, is_confirmed_regression, mann_whitney_u
 from harness.compare.thresholds import (
     CompareConfig,
     Threshold,
@@ -47,6 +47,7 @@ __all__ = [
     "format_upgrade",
     "format_vendors",
     "html_page",
+    "is_confirmed_regression",
     "load_compare_config",
     "load_run_rows",
     "mann_whitney_u",

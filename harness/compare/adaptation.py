@@ -27,6 +27,31 @@ MEASURED_STATUSES: Final = ("passed", "failed")  # reference rows whose metrics 
 REFERENCE_TAG: Final = "new"
 CONSISTENCY_METRIC: Final = "visual_consistency_delta_e"  # its thresholds: CompareConfig (default max:2.0)
 
+# The smallest difference from the references that can degrade a cell, per metric (first match of the metric's
+# name: exact, then prefix, then suffix). Smaller differences are within the noise of one run on a shared host
+# (docs/compare.md, "Noise floors"): e.g. app_cost_ms 1.68 -> 1.85 ms is no adaptation defect.
+MIN_ABS_DELTA_EXACT: Final[Mapping[str, float]] = {
+    "app_cost_ms": 1.0, "dropped_frames": 3.0, "repeated_frames": 3.0, "undecoded_frames": 3.0,
+    "freeze_count": 1.0, "jank_count": 2.0, "big_jank_count": 1.0, "stutter_ratio": 0.05,
+}
+MIN_ABS_DELTA_PREFIX: Final[tuple[tuple[str, float], ...]] = (  # milliseconds: prefix and `_ms`
+    ("startup_", 100.0), ("app_first_frame", 100.0), ("frame_time_", 4.0),
+)
+MIN_ABS_DELTA_SUFFIX: Final[tuple[tuple[str, float], ...]] = (
+    ("_latency_ms", 34.0), ("_fps", 2.0), ("_cv", 0.05), ("_delta_e", 0.5), ("_ms", 5.0), ("_share", 0.02),
+    ("_ratio", 0.02),
+)
+
+
+def min_abs_delta(metric: str) -> float:
+    """The noise floor of `metric` in the adaptation matrix (0: any difference over its threshold counts)."""
+    if metric in MIN_ABS_DELTA_EXACT:
+        return MIN_ABS_DELTA_EXACT[metric]
+    for prefix, floor in MIN_ABS_DELTA_PREFIX:
+        if metric.startswith(prefix) and metric.endswith("_ms"):
+            return floor
+    return next((floor for suffix, floor in MIN_ABS_DELTA_SUFFIX if metric.endswith(suffix)), 0.0)
+
 
 def _flag(tags: Mapping[str, str | bool], name: str) -> bool | None:
     value = tags.get(name)
@@ -203,6 +228,7 @@ def _scenario_cell(device: str, candidate: str, scenario: str, groups: Mapping[t
     ref_rows = [r for d in refs for r in groups.get((d, candidate, scenario), []) if r.status in MEASURED_STATUSES]
     deltas: list[MetricDelta] = []
     degraded: list[str] = []
+    notes: list[str] = []
     metrics = list(dict.fromkeys(m for r in rows for m in r.metrics))
     for metric in metrics if ref_rows else []:
         for threshold in config.thresholds_for(metric):
@@ -213,7 +239,11 @@ def _scenario_cell(device: str, candidate: str, scenario: str, groups: Mapping[t
             deltas.append(MetricDelta(metric=metric, value=c.new_median, reference_median=c.base_median,
                                       delta=c.delta, delta_pct=c.delta_pct, threshold=c.threshold,
                                       verdict=c.verdict, basis=c.basis, p_value=c.p_value))
-            if c.verdict == "regression" and c.new_median is not None and c.base_median is not None:
+            within_noise = c.delta is not None and abs(c.delta) < min_abs_delta(metric)
+            if c.verdict == "regression" and within_noise:
+                notes.append(f"{metric} {c.new_median:.4g} vs reference median {c.base_median:.4g}: beyond "
+                             f"{c.threshold} but within the noise floor of {min_abs_delta(metric):g}")
+            elif c.verdict == "regression" and c.new_median is not None and c.base_median is not None:
                 pct = f", {c.delta_pct:+.1f} %" if c.delta_pct is not None else ""
                 basis = "; threshold only" if c.basis == "threshold_only" else f"; p={c.p_value:.2g}"
                 degraded.append(f"{metric} {c.new_median:.4g} vs reference median {c.base_median:.4g} "
@@ -227,7 +257,7 @@ def _scenario_cell(device: str, candidate: str, scenario: str, groups: Mapping[t
         reasons.append(f"status only: no other reference device{tag} ran it")
     elif not ref_rows:
         reasons.append(f"status only: no measured run on the reference devices ({', '.join(refs)})")
-    reasons += consistency_notes
+    reasons += consistency_notes + notes
     verdict: AdaptationVerdict = ("fails" if status in ("failed", "broken")
                                   else "degraded" if degraded else "ok")
     return ScenarioCell(**base, verdict=verdict, status=status, reasons=tuple(reasons), deltas=tuple(deltas),
@@ -282,4 +312,5 @@ __all__ = [
     "ScenarioCell",
     "adaptation_matrix",
     "is_reference",
+    "min_abs_delta",
 ]

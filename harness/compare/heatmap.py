@@ -1,8 +1,10 @@
 """The adaptation matrix as a PNG heatmap drawn with OpenCV: devices as rows, candidates as columns, each cell
-coloured by its verdict and labelled with cv2.putText."""
+coloured by its verdict and labelled with cv2.putText: the verdict, then its first reasons, shortened (the
+scenario, the metric and its values), so the picture says why without the HTML page."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -19,7 +21,10 @@ SCALE: Final = 0.5
 THICKNESS: Final = 1
 PAD_PX: Final = 10
 CELL_H_PX: Final = 36
-MIN_CELL_W_PX: Final = 110
+ROW_H_PX: Final = 58  # a device row: the verdict and two lines of reasons
+MIN_CELL_W_PX: Final = 300
+SMALL_SCALE: Final = 0.36
+REASON_LINES: Final = 2
 INK_BGR: Final = (34, 34, 34)
 GRID_BGR: Final = (160, 160, 160)
 
@@ -42,6 +47,21 @@ def _text_w(text: str) -> int:
 def _put(image: np.ndarray, text: str, x: int, y_mid: int) -> None:
     (_, height), _ = cv2.getTextSize(text, FONT, SCALE, THICKNESS)
     cv2.putText(image, text, (x, y_mid + height // 2), FONT, SCALE, INK_BGR, THICKNESS, cv2.LINE_AA)
+
+
+_NOISE = re.compile(r"(?:failed|broken): \w+: (?:\w+Error: )?(?:\[\w+\] )?(?:adaptation defects on [^:]+: )?")
+
+
+def short_reason(reason: str) -> str:
+    """A cell reason without the parts the picture already says: `beauty-70: frame_drops: 8.417 fps (limit ...`."""
+    return _NOISE.sub("", reason)
+
+
+def _fit(text: str, width_px: int) -> str:
+    """`text` cut (with '~') to fit `width_px` in the small font."""
+    while text and cv2.getTextSize(text, FONT, SMALL_SCALE, THICKNESS)[0][0] > width_px:
+        text = text[:-2] + "~"
+    return text
 
 
 def _ascii(text: str) -> str:
@@ -71,22 +91,28 @@ def adaptation_heatmap(matrix: AdaptationMatrix) -> np.ndarray:
     a legend below. Cell (row i, column j) is filled with VERDICT_BGR of matrix.cell(device_i, candidate_j)."""
     lay = _layout(matrix)
     width = lay.label_w + lay.cell_w * max(len(lay.heads), 1) + PAD_PX
-    height = CELL_H_PX * (len(lay.labels) + 2) + PAD_PX
+    height = CELL_H_PX * 2 + ROW_H_PX * len(lay.labels) + PAD_PX
     image = np.full((height, width, 3), 255, dtype=np.uint8)
     _put(image, "device", PAD_PX, CELL_H_PX // 2)
     for j, head in enumerate(lay.heads):
         _put(image, head, lay.label_w + j * lay.cell_w + PAD_PX, CELL_H_PX // 2)
     for i, device in enumerate(matrix.devices):
-        top = CELL_H_PX * (i + 1)
-        _put(image, lay.labels[i], PAD_PX, top + CELL_H_PX // 2)
+        top = CELL_H_PX + ROW_H_PX * i
+        _put(image, lay.labels[i], PAD_PX, top + ROW_H_PX // 2)
         for j, candidate in enumerate(matrix.candidates):
-            verdict = matrix.cell(device, candidate).verdict
+            cell = matrix.cell(device, candidate)
             x0 = lay.label_w + j * lay.cell_w
-            corner = (x0 + lay.cell_w - 1, top + CELL_H_PX - 1)
-            cv2.rectangle(image, (x0, top), corner, VERDICT_BGR[verdict], -1)
+            corner = (x0 + lay.cell_w - 1, top + ROW_H_PX - 1)
+            cv2.rectangle(image, (x0, top), corner, VERDICT_BGR[cell.verdict], -1)
             cv2.rectangle(image, (x0, top), corner, GRID_BGR, 1)
-            _put(image, verdict, x0 + PAD_PX, top + CELL_H_PX // 2)
-    legend_top = CELL_H_PX * (len(lay.labels) + 1) + PAD_PX // 2
+            _put(image, cell.verdict, x0 + PAD_PX, top + 12)
+            if cell.verdict in ("ok", "not_run"):
+                continue
+            for k, reason in enumerate(cell.reasons[:REASON_LINES]):
+                text = _fit(_ascii(short_reason(reason)), lay.cell_w - 2 * PAD_PX)
+                y = top + 30 + 14 * k
+                cv2.putText(image, text, (x0 + PAD_PX, y), FONT, SMALL_SCALE, INK_BGR, THICKNESS, cv2.LINE_AA)
+    legend_top = CELL_H_PX + ROW_H_PX * len(lay.labels) + PAD_PX // 2
     x = PAD_PX
     for name, bgr in VERDICT_BGR.items():
         cv2.rectangle(image, (x, legend_top + 8), (x + 16, legend_top + 24), bgr, -1)
@@ -100,7 +126,7 @@ def cell_centre(matrix: AdaptationMatrix, device: str, candidate: str) -> tuple[
     """A pixel (x, y) inside the heatmap cell of (device, candidate), right of its label: for checking colours."""
     lay = _layout(matrix)
     i, j = matrix.devices.index(device), matrix.candidates.index(candidate)
-    return lay.label_w + (j + 1) * lay.cell_w - 6, CELL_H_PX * (i + 1) + CELL_H_PX // 2
+    return lay.label_w + (j + 1) * lay.cell_w - 6, CELL_H_PX + ROW_H_PX * i + 6
 
 
 def write_adaptation_png(matrix: AdaptationMatrix, path: Path) -> Path:

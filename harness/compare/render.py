@@ -3,7 +3,6 @@ external assets): the upgrade delta table, the adaptation heatmap and the vendor
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Final
@@ -12,23 +11,13 @@ from harness.compare.adaptation import AdaptationMatrix
 from harness.compare.engine import UpgradeReport, VendorReport
 from harness.compare.stats import Comparison
 from harness.errors import ConfigError
+from harness.pagekit import STYLE, escape
 
 # Cell colours (CSS hex) per verdict; the PNG heatmap uses the same ones.
 ADAPTATION_COLOURS: Final = {"ok": "#b7e1b9", "degraded": "#ffd57a", "fails": "#f19a9a", "not_run": "#d9d9d9"}
 UPGRADE_COLOURS: Final = {"regression": "#f19a9a", "improvement": "#b7e1b9", "noise": "#fff1b8",
                           "unchanged": "#ffffff", "insufficient_data": "#d9d9d9"}
-_CSS: Final = """
-body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222}
-h1{font-size:20px}h2{font-size:17px;margin-top:28px}
-table{border-collapse:collapse;margin:8px 0}
-th,td{border:1px solid #bbb;padding:4px 8px;text-align:left;vertical-align:top}
-th{background:#f2f2f2}td.num{text-align:right;font-variant-numeric:tabular-nums}
-td.cell{min-width:120px}td.cell b{display:block}
-ul.reasons{margin:2px 0 0 0;padding-left:16px;font-size:12px}
-.warn{background:#fff4e5;border-left:4px solid #f0a020;padding:6px 10px;margin:6px 0}
-.legend span{display:inline-block;padding:2px 8px;margin-right:6px;border:1px solid #bbb}
-.best{font-weight:bold}
-"""
+_CSS: Final = STYLE
 
 
 def _fmt(value: float | None, spec: str = ".4g") -> str:
@@ -115,8 +104,7 @@ def format_vendors(report: VendorReport) -> str:
     return "\n".join(out) + "\n"
 
 
-def _e(text: object) -> str:
-    return html.escape(str(text), quote=True)
+_e = escape
 
 
 def _html_upgrade(report: UpgradeReport) -> list[str]:

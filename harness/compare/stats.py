@@ -4,12 +4,12 @@ tie correction), a seeded bootstrap interval of the difference of medians, and t
 from __future__ import annotations
 
 import math
-from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Final, Literal
 
 import numpy as np
+from scipy import stats as scipy_stats
 
 from harness.compare.thresholds import Threshold
 from harness.errors import AnalysisError, ConfigError
@@ -40,64 +40,24 @@ def _finite(values: Samples, what: str) -> np.ndarray:
     return data
 
 
-def _u_null_counts(n1: int, n2: int) -> list[int]:
-    """How many of the C(n1 + n2, n1) orderings give each U = 0..n1*n2: the coefficients of the Gaussian binomial
-    [n1 + n2 choose n1]_q = prod_{i=1..n1} (1 - q^(n2 + i)) / (1 - q^i), in exact integers."""
-    size = n1 * n2 + 1
-    poly = [1] + [0] * (size - 1)
-    for i in range(1, n1 + 1):
-        shift = n2 + i
-        for k in range(size - 1, shift - 1, -1):  # multiply by (1 - q^shift)
-            poly[k] -= poly[k - shift]
-        for k in range(i, size):  # divide by (1 - q^i): R[k] = P[k] + R[k - i]
-            poly[k] += poly[k - i]
-    return poly
-
-
-def _rank(data: np.ndarray) -> np.ndarray:
-    """Ranks 1..n, ties sharing the mean of their ranks."""
-    order = np.argsort(data, kind="mergesort")
-    ranks = np.empty(data.size, dtype=float)
-    sorted_values = data[order]
-    start = 0
-    while start < data.size:
-        stop = start
-        while stop + 1 < data.size and sorted_values[stop + 1] == sorted_values[start]:
-            stop += 1
-        ranks[order[start:stop + 1]] = (start + stop) / 2.0 + 1.0
-        start = stop + 1
-    return ranks
-
-
 def mann_whitney_u(x: Samples, y: Samples) -> MannWhitney:
-    """Two-sided Mann-Whitney U test of x against y.
+    """Two-sided Mann-Whitney U test of x against y, by scipy.stats.mannwhitneyu.
 
-    Exact p (the null distribution of U, doubled from the larger tail, capped at 1) when neither sample has more
-    than EXACT_MAX_N values and there are no ties; otherwise the normal approximation with tie correction and a
-    0.5 continuity correction. Both match scipy.stats.mannwhitneyu(x, y, method='exact' | 'asymptotic').
+    Exact p when neither sample has more than EXACT_MAX_N values and there are no ties (`method="exact"`);
+    otherwise the normal approximation with tie correction and a 0.5 continuity correction
+    (`method="asymptotic"`). Every value equal: nothing to tell apart, p = 1.
     """
     a, b = _finite(x, "first sample"), _finite(y, "second sample")
     n1, n2 = a.size, b.size
     if n1 == 0 or n2 == 0:
         raise AnalysisError(f"Mann-Whitney U needs values on both sides; got {n1} and {n2}")
-    ranks = _rank(np.concatenate([a, b]))
-    u1 = float(np.sum(ranks[:n1]) - n1 * (n1 + 1) / 2.0)
-    u_big = max(u1, n1 * n2 - u1)
-    tie_sizes = [t for t in Counter(np.concatenate([a, b]).tolist()).values() if t > 1]
-    ties = bool(tie_sizes)
-    if not ties and max(n1, n2) <= EXACT_MAX_N:
-        counts = _u_null_counts(n1, n2)
-        upper = sum(counts[round(u_big):])
-        p = min(1.0, 2.0 * upper / math.comb(n1 + n2, n1))
-        return MannWhitney(u=u1, p_value=p, method="exact", ties=False)
-    n = n1 + n2
-    tie_term = sum(t**3 - t for t in tie_sizes) / (n * (n - 1))
-    variance = n1 * n2 / 12.0 * ((n + 1) - tie_term)
-    if variance <= 0:  # every value equal: nothing to tell apart
-        return MannWhitney(u=u1, p_value=1.0, method="asymptotic", ties=ties)
-    z = (u_big - n1 * n2 / 2.0 - 0.5) / math.sqrt(variance)
-    p = min(1.0, math.erfc(z / math.sqrt(2.0)))  # 2 * normal survival function at z
-    return MannWhitney(u=u1, p_value=max(p, 0.0), method="asymptotic", ties=ties)
+    both = np.concatenate([a, b])
+    ties = bool(np.unique(both).size < both.size)
+    method: Method = "exact" if not ties and max(n1, n2) <= EXACT_MAX_N else "asymptotic"
+    if np.all(both == both[0]):
+        return MannWhitney(u=n1 * n2 / 2.0, p_value=1.0, method=method, ties=ties)
+    result = scipy_stats.mannwhitneyu(a, b, alternative="two-sided", method=method, use_continuity=True)
+    return MannWhitney(u=float(result.statistic), p_value=min(1.0, float(result.pvalue)), method=method, ties=ties)
 
 
 def smallest_p(n1: int, n2: int) -> float:
@@ -171,6 +131,18 @@ class Comparison:
         data = asdict(self)
         data["message"] = self.message
         return data
+
+
+def is_confirmed_regression(c: Comparison | Mapping[str, Any]) -> bool:
+    """THE regression rule, shared by compare, the nightly gate, the report and the CLI: a comparison whose verdict
+    is `regression` (significant AND over its threshold) and whose basis is a test of significance. A difference
+    over the threshold with one value a side (`basis: threshold_only`) is unconfirmed: repeat to decide. Takes a
+    Comparison or its to_dict() form (as gate.json stores it)."""
+    if isinstance(c, Mapping):
+        verdict, basis = c.get("verdict"), c.get("basis")
+    else:
+        verdict, basis = c.verdict, c.basis
+    return verdict == "regression" and basis != "threshold_only"
 
 
 def _num(value: float) -> str:
@@ -276,6 +248,7 @@ __all__ = [
     "Verdict",
     "bootstrap_median_diff_ci",
     "compare_samples",
+    "is_confirmed_regression",
     "mann_whitney_u",
     "smallest_p",
 ]

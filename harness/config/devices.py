@@ -47,20 +47,26 @@ LOCATOR_STRATEGIES: tuple[str, ...] = (
 WEB_LOCATOR_STRATEGIES: tuple[str, ...] = ("css", "xpath")
 LOCATOR_PLACEHOLDERS: tuple[str, ...] = ("name", "level")
 
+MAX_ID_CHARS = 64  # ids become file, folder and report names
+MAX_NAME_CHARS = 200  # display names and other free text
 _ID_TEXT = "lowercase letters, digits, '.', '_' and '-', starting with a letter or digit"
-DeviceId = Annotated[str, Field(pattern=ID_PATTERN), Allowed(_ID_TEXT)]
-SdkName = Annotated[str, Field(pattern=ID_PATTERN), Allowed(_ID_TEXT)]
+DeviceId = Annotated[str, Field(pattern=ID_PATTERN, max_length=MAX_ID_CHARS), Allowed(_ID_TEXT)]
+SdkName = Annotated[str, Field(pattern=ID_PATTERN, max_length=MAX_ID_CHARS), Allowed(_ID_TEXT)]
 CandidateId = Annotated[
     str,
-    Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@+-]*$"),
+    Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@+-]*$", max_length=MAX_ID_CHARS),
     Allowed("letters, digits, '.', '_', '@', '+' and '-' (default: sdk@version)"),
 ]
 Version = Annotated[
     str,
-    Field(pattern=r"^[0-9A-Za-z][0-9A-Za-z._+-]*$"),
+    Field(pattern=r"^[0-9A-Za-z][0-9A-Za-z._+-]*$", max_length=MAX_ID_CHARS),
     Allowed('a quoted version string such as "2.0" or "1.4.2-beta"'),
 ]
-Text = Annotated[str, Field(min_length=1), Allowed("a non-empty string")]
+Text = Annotated[
+    str,
+    Field(min_length=1, max_length=MAX_NAME_CHARS),
+    Allowed("a non-empty string"),
+]
 
 
 def version_sort_key(version: str) -> tuple[tuple[int, int, str], ...]:
@@ -69,9 +75,15 @@ def version_sort_key(version: str) -> tuple[tuple[int, int, str], ...]:
     return tuple((0, int(part), "") if part.isdigit() else (1, 0, part)
                  for part in re.split(r"(\d+)", version) if part)
 
-KeyName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$"), Allowed("lowercase letters, digits and '_'")]
+KeyName = Annotated[
+    str,
+    Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=MAX_ID_CHARS),
+    Allowed("lowercase letters, digits and '_'"),
+]
 ItemName = Annotated[
-    str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"), Allowed("letters, digits, '_', '.' and '-'")
+    str,
+    Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=MAX_ID_CHARS),
+    Allowed("letters, digits, '_', '.' and '-'"),
 ]
 Port = Annotated[int, Field(ge=1024, le=65535)]
 
@@ -360,15 +372,17 @@ class AppSpec(_Model):
 
 
 class FilterSpec(_Model):
-    """The reference 3D LUT (.cube) a filter is expected to apply; resolved next to devices.yaml."""
+    """The reference 3D LUT (.cube) a filter is expected to apply, resolved next to devices.yaml; `{}` (no LUT)
+    for a filter that is a formula: it is then checked as applied, consistent and stable, not colour-exact."""
 
-    lut: Annotated[Path, Allowed("the path of an existing .cube file, relative to the devices file's folder")]
+    lut: Annotated[
+        Path | None, Allowed("the path of an existing .cube file, relative to the devices file's folder")] = None
 
     @field_validator("lut", mode="before")
     @classmethod
-    def _resolve_lut(cls, value: Any, info: ValidationInfo) -> Path:
+    def _resolve_lut(cls, value: Any, info: ValidationInfo) -> Path | None:
         allowed = "the path of an existing .cube file, relative to the devices file's folder"
-        if isinstance(value, Path):
+        if value is None or isinstance(value, Path):
             return value
         if not isinstance(value, str) or not value:
             raise fail(f"expected a path, got {show(value)}", allowed)
@@ -383,6 +397,21 @@ class FilterSpec(_Model):
         return path
 
 
+class EffectSpec(_Model):
+    """How an effect is judged: `anchor: face` (default) looks for it around the clip's face, `anchor: screen`
+    over the whole picture (a sticker fixed to the screen, such as a badge or a frame)."""
+
+    anchor: Literal["face", "screen"] = "face"
+
+
+class NameMaps(_Model):
+    """What the app calls the scenarios' filters and effects: scenario name -> the app's name (the value that
+    fills `{name}` in select_filter / apply_effect). Names not listed are used as the scenario writes them."""
+
+    filters: dict[ItemName, ItemName] = Field(default_factory=dict)
+    effects: dict[ItemName, ItemName] = Field(default_factory=dict)
+
+
 class Candidate(_Model):
     """One SDK release under test, with its demo app and the locator map of that app's controls."""
 
@@ -394,6 +423,8 @@ class Candidate(_Model):
     app: AppSpec
     locators: dict[KeyName, LocatorText]
     filters: dict[ItemName, FilterSpec] = Field(default_factory=dict)
+    effects: dict[ItemName, EffectSpec] = Field(default_factory=dict)
+    names: NameMaps = Field(default_factory=NameMaps)
     # Devices the vendor declares unsupported (device ids or fnmatch patterns such as "moto-*"): their items are
     # skipped as "device not supported" instead of run.
     unsupported: list[Text] = Field(default_factory=list)
@@ -427,6 +458,11 @@ class Candidate(_Model):
     def label(self) -> str:
         """`Lumen Labs glfx 2.0`: how reports name the candidate."""
         return f"{self.vendor} {self.sdk} {self.version}"
+
+    def app_name(self, kind: Literal["filter", "effect"], name: str) -> str:
+        """The app's own name for the scenario's filter or effect `name` (names.filters / names.effects)."""
+        table = self.names.filters if kind == "filter" else self.names.effects
+        return table.get(name, name)
 
     def locator(self, key: str) -> Locator | None:
         """The parsed locator for `key`, or None when the app has no such control."""

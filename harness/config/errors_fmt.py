@@ -228,6 +228,8 @@ def _what_and_allowed(error: Any, root: Any, loc: Loc, last_key: str | int | Non
     ctx = error.get("ctx") or {}
     if kind == CUSTOM_ERROR:
         sub = tuple(str(ctx["key"]).split(".")) if ctx.get("key") else ()
+        if loc and loc[-1] == "[key]":  # a dict key's own validator: the path ends at the key
+            loc = loc[:-1]
         return str(ctx["what"]), str(ctx["allowed"]), loc + sub
     if kind == "extra_forbidden":
         owner = _resolve(root, loc[:-1]).annotation
@@ -258,7 +260,11 @@ def _what_and_allowed(error: Any, root: Any, loc: Loc, last_key: str | int | Non
     if kind in ("too_short", "string_too_short"):
         return ("must not be empty" if not value else f"{subject} is too short"), allowed, where
     if kind in ("too_long", "string_too_long"):
-        return f"{subject} is too long", allowed, where
+        limit = ctx.get("max_length")
+        unit = "characters" if kind == "string_too_long" else "items"
+        size = len(value) if isinstance(value, str | list | tuple | dict) else None
+        what = f"{subject} is too long" + (f" ({size} {unit})" if size is not None else "")
+        return what, allowed + (f", at most {limit} {unit}" if limit is not None else ""), where
     message = str(error.get("msg", kind)).removeprefix("Value error, ")
     return message, allowed, where
 

@@ -9,11 +9,12 @@ import math
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from harness.config.errors_fmt import Allowed, Loc, config_error, describe, fail, key_path, show
 from harness.config.yamlfile import read_yaml
 from harness.errors import ConfigError
+from harness.metric_names import METRIC_NAMES, METRIC_PATTERN_TEXT, closest_metrics, is_metric
 
 Kind = Literal["startup", "filter", "beauty", "effect", "record", "custom"]
 LaunchMode = Literal["cold", "warm", "hot"]
@@ -45,16 +46,41 @@ OPTIONAL_LOCATOR_KEYS: tuple[str, ...] = (
     "stats",
 )
 
+MAX_ID_CHARS = 64  # scenario names, item names, locator keys and tags: they become file and report names
+MAX_DESCRIPTION_CHARS = 2000
+MAX_STEPS = 200
 _NAME_TEXT = "lowercase letters, digits and '-', starting with a letter or digit"
-ScenarioName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$"), Allowed(_NAME_TEXT)]
+
+
+def _known_metric(name: str) -> str:
+    if not is_metric(name):
+        near = closest_metrics(name)
+        hint = f" (did you mean {', '.join(near)}?)" if near else ""
+        raise fail(
+            f"{show(name)} is not a metric the harness measures{hint}",
+            "a metric of docs/metrics.md: " + ", ".join(sorted(METRIC_NAMES)) + ", " + METRIC_PATTERN_TEXT,
+        )
+    return name
+
+
+ScenarioName = Annotated[
+    str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=MAX_ID_CHARS), Allowed(_NAME_TEXT)
+]
 MetricName = Annotated[
-    str, Field(pattern=r"^[a-z][a-z0-9_]*$"), Allowed("a metric name: lowercase, digits, '_'")
+    str,
+    Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=MAX_ID_CHARS),
+    AfterValidator(_known_metric),
+    Allowed("a metric name: lowercase, digits, '_'"),
 ]
 ItemName = Annotated[
-    str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"), Allowed("a name: letters, digits, '_', '.' and '-'")
+    str,
+    Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=MAX_ID_CHARS),
+    Allowed("a name: letters, digits, '_', '.' and '-'"),
 ]
 LocatorKey = Annotated[
-    str, Field(pattern=r"^[a-z][a-z0-9_]*$"), Allowed("a locator key: lowercase, digits, '_'")
+    str,
+    Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=MAX_ID_CHARS),
+    Allowed("a locator key: lowercase, digits, '_'"),
 ]
 
 
@@ -223,13 +249,23 @@ class ScenarioFile(_Model):
     """A scenario file as written; steps are parsed separately so their errors name the step."""
 
     name: ScenarioName
-    description: str = ""
+    description: Annotated[
+        str, Field(max_length=MAX_DESCRIPTION_CHARS), Allowed("text")
+    ] = ""
     kind: Kind
-    steps: Annotated[list[Any], Field(min_length=1), Allowed("a list of steps starting with launch")]
+    steps: Annotated[
+        list[Any],
+        Field(min_length=1, max_length=MAX_STEPS),
+        Allowed("a list of steps starting with launch"),
+    ]
     expect: dict[MetricName, Threshold] = Field(default_factory=dict)
-    tags: list[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$"), Allowed("lowercase tags")]] = Field(
-        default_factory=list
-    )
+    tags: list[
+        Annotated[
+            str,
+            Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=MAX_ID_CHARS),
+            Allowed("lowercase tags"),
+        ]
+    ] = Field(default_factory=list)
 
 
 class Scenario(_Model):

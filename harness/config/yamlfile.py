@@ -156,8 +156,9 @@ def _load(text: str, file: str) -> Any:
         loader.dispose()
 
 
-def read_yaml(path: Path, *, expected: str) -> dict[str, Any]:
-    """The top-level mapping of `path`; `expected` says what the file should hold (used in error messages)."""
+def read_yaml(path: Path, *, expected: str, allow_empty: bool = False) -> dict[str, Any]:
+    """The top-level mapping of `path`; `expected` says what the file should hold (used in error messages). An
+    empty file (or one of comments only) is an error, or `{}` with `allow_empty`."""
     file = str(path)
     try:
         with path.open("rb") as fh:
@@ -200,6 +201,8 @@ def read_yaml(path: Path, *, expected: str) -> dict[str, Any]:
             f"nesting too deep to read; allowed: at most {MAX_DEPTH} nested mappings and lists", file=file
         ) from None
     if data is None:
+        if allow_empty:
+            return {}
         raise ConfigError(f"the file is empty; allowed: {expected}", file=file)
     if not isinstance(data, dict):
         raise ConfigError(

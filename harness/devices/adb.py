@@ -56,6 +56,12 @@ class LocalAdb:
         return proc.stdout
 
 
+def list_devices(adb: str = "adb", *, timeout_s: float = 30.0) -> subprocess.CompletedProcess[str]:
+    """`adb devices -l` on this machine, as run (`harness doctor` reads it); OSError / TimeoutExpired propagate."""
+    return subprocess.run([adb, "devices", "-l"], capture_output=True, text=True, timeout=timeout_s, check=False,
+                          stdin=subprocess.DEVNULL)
+
+
 class AppiumShell:
     """`mobile: shell` of a UiAutomator2 session (the server runs adb)."""
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.config.devices import Device
 from harness.config.errors_fmt import mask_credentials
 from harness.devices.appium_server import APPIUM_BIN_ENV, appium_binary, appium_home
 from harness.devices.capabilities import CHROMEDRIVER_BINARY, CHROMIUM_BINARY
@@ -242,22 +243,22 @@ def judge_status(answer: HttpResult, shown_url: str, *, timeout_s: float) -> Che
     return Check(name=name, ok=True, detail=f"GET {shown_url}: ready, {what}")
 
 
-def fixed_ports(device: Any) -> list[tuple[str, int]]:
-    """The ports devices.yaml pins for a device: native system_port / wda_local_port and capabilities ending
-    in Port (appium:mjpegServerPort, appium:chromedriverPort, ...)."""
+def fixed_ports(device: Device) -> list[tuple[str, int]]:
+    """The ports devices.yaml pins for a device: the native ports (system_port, chromedriver_port,
+    mjpeg_server_port, wda_local_port) and capabilities ending in Port (appium:mjpegServerPort, ...)."""
     ports: list[tuple[str, int]] = []
-    native = getattr(device, "native", None)
-    for key in ("system_port", "wda_local_port"):
+    native = device.native
+    for key in ("system_port", "chromedriver_port", "mjpeg_server_port", "wda_local_port"):
         value = getattr(native, key, None) if native is not None else None
         if isinstance(value, int):
             ports.append((f"native.{key}", value))
-    for key, value in (getattr(device, "capabilities", None) or {}).items():
+    for key, value in device.capabilities.items():
         if str(key).endswith("Port") and isinstance(value, int) and not isinstance(value, bool):
             ports.append((f"capabilities.{key}", value))
     return ports
 
 
-def check_ports(probes: Probes, device: Any) -> list[Check]:
+def check_ports(probes: Probes, device: Device) -> list[Check]:
     checks = []
     for key, port in fixed_ports(device):
         if probes.port_free(port):
@@ -301,9 +302,9 @@ class Doctor:
     @functools.cached_property
     def adb_listing(self) -> CommandResult:
         assert self.adb is not None
-        return self.probes.run([str(self.adb), "devices", "-l"], timeout_s=30.0)
+        return self.probes.adb_devices(self.adb)
 
-    def check_device(self, device: Any) -> DeviceReport:
+    def check_device(self, device: Device) -> DeviceReport:
         platform = str(device.platform)
         connection = str(device.connection)
         checks: list[Check] = []
@@ -315,10 +316,9 @@ class Doctor:
             if platform == "web":
                 checks += self._web()
             elif platform == "android":
-                checks += self._android(getattr(device.native, "udid", None) if device.native else None)
+                checks += self._android(device.native.udid if device.native else None)
             else:
-                checks += check_ios_tools(self.probes, getattr(device.native, "udid", None) if device.native
-                                          else None)
+                checks += check_ios_tools(self.probes, device.native.udid if device.native else None)
             checks += check_ports(self.probes, device)
         return DeviceReport(device=str(device.id), platform=platform, connection=mask_credentials(connection),
                             checks=tuple(checks))
@@ -330,10 +330,23 @@ class Doctor:
                 check_on_path("ffmpeg", self.probes, fix=apt)]
 
     def _android(self, udid: str | None) -> list[Check]:
+        # The UiAutomator2 driver's own requirements: ANDROID_HOME (or ANDROID_SDK_ROOT) and a Java runtime.
+        sdk = next((f"${var}={os.environ[var]}" for var in ("ANDROID_HOME", "ANDROID_SDK_ROOT")
+                    if os.environ.get(var)), None)
+        checks = [
+            Check(name="android sdk", ok=True, detail=sdk) if sdk else Check(
+                name="android sdk", ok=False, detail="neither ANDROID_HOME nor ANDROID_SDK_ROOT is set",
+                fix="export ANDROID_HOME=<the SDK folder holding platform-tools/> (Debian's android-sdk package: "
+                    "/usr/lib/android-sdk)"),
+            check_on_path("java", self.probes, fix="apt-get install default-jre-headless (the uiautomator2 driver "
+                                                   "needs Java)"),
+        ]
         if self.adb is None:
-            return [Check(name="adb", ok=False, detail="adb is not on PATH (nor in $ANDROID_HOME/platform-tools)",
-                          fix="apt-get install adb, or install Android SDK platform-tools and put them on PATH")]
-        return [Check(name="adb", ok=True, detail=f"found at {self.adb}"),
+            return [*checks, Check(name="adb", ok=False,
+                                   detail="adb is not on PATH (nor in $ANDROID_HOME/platform-tools)",
+                                   fix="apt-get install adb, or install Android SDK platform-tools and put them on "
+                                       "PATH")]
+        return [*checks, Check(name="adb", ok=True, detail=f"found at {self.adb}"),
                 check_android_device(self.adb_listing, udid)]
 
 

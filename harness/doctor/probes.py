@@ -55,6 +55,8 @@ class Probes(Protocol):
 
     def http_get(self, url: str, *, timeout_s: float) -> HttpResult: ...
 
+    def adb_devices(self, adb: Path) -> CommandResult: ...
+
     def port_free(self, port: int) -> bool: ...
 
 
@@ -96,6 +98,20 @@ class SystemProbes:
         except (urllib.error.URLError, OSError, ValueError) as exc:
             reason = getattr(exc, "reason", exc)
             return HttpResult(status=None, error=str(reason) or type(exc).__name__)
+
+    def adb_devices(self, adb: Path) -> CommandResult:
+        """`adb devices -l`, through the harness's one adb boundary (harness.devices.adb)."""
+        from harness.devices.adb import list_devices
+
+        try:
+            proc = list_devices(str(adb))
+        except FileNotFoundError:
+            return CommandResult(returncode=None, error=f"{adb} not found")
+        except subprocess.TimeoutExpired:
+            return CommandResult(returncode=None, error=f"{adb} devices -l did not finish within 30 s")
+        except OSError as exc:
+            return CommandResult(returncode=None, error=f"{adb}: {exc}")
+        return CommandResult(returncode=proc.returncode, stdout=proc.stdout, stderr=proc.stderr)
 
     def port_free(self, port: int) -> bool:
         return port_is_free(port)

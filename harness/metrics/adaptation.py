@@ -65,6 +65,10 @@ _RANGE_MEANINGS = {
 }
 BAND_MARGIN_ROWS = 2  # rows above the code band also left out (resampling blurs the band into them)
 
+# Evidence panel labels in ASCII: OpenCV's Hershey fonts draw "?" for a Greek delta.
+ABS_DIFF = "|diff|"
+ABS_DIFF_LUMA = "|diff| luma"
+
 
 def _ycbcr_from_rgb(kr: float, kb: float) -> npt.NDArray[np.float64]:
     """The R'G'B' -> Y'CbCr matrix of ITU-R BT.601 (kr 0.299, kb 0.114) or BT.709 (0.2126, 0.0722)."""
@@ -388,7 +392,7 @@ def analyse_frame(
     probe = out if shrink > 0.7 else cv2.resize(out, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA)
     broken = _broken(np.asarray(probe, dtype=np.uint8), src, None, checks)
     if broken is not None:
-        image = evidence_image(src, out, labels=("source", "output", "|Δ| luma")) if want else None
+        image = evidence_image(src, out, labels=("source", "output", ABS_DIFF_LUMA)) if want else None
         return FrameReport(tuple(_with_evidence([broken], image)), None, tuple(checks), ())
     reference = src if expected is None else expected
     try:
@@ -400,30 +404,34 @@ def analyse_frame(
     if pose.basis.startswith("none"):
         notes.append("rotation, mirroring and aspect not judged: " + pose.basis)
     aligned, region = _aligned(out, src.shape, pose, decoded, geo)
-    region[max(0, indexcode.band_top(aligned.shape[0]) - BAND_MARGIN_ROWS) :] = False
+    region[max(0, indexcode.band_top(aligned.shape[0], aligned.shape[1]) - BAND_MARGIN_ROWS) :] = False
     sparse = region.copy()  # every other row and column: the same means from a quarter of the CIEDE2000 work
     sparse[1::2] = False
     sparse[:, 1::2] = False
     src_small, ref_small = _resized(src, aligned.shape), _resized(reference, aligned.shape)
     broken = _broken(aligned, src_small, region, checks)
     if broken is not None:
-        image = evidence_image(src_small, aligned, labels=("source", "output (aligned)", "|Δ| luma")) if want else None
+        image = (evidence_image(src_small, aligned, labels=("source", "output (aligned)", ABS_DIFF_LUMA))
+                 if want else None)
         return FrameReport(tuple(_with_evidence([broken], image)), geo, tuple(checks), tuple(notes))
 
     findings = _geometry_findings(pose)
     if findings and want:
         shown = fit_for_display(out, src.shape[1], src.shape[0])
-        findings = _with_evidence(findings, evidence_image(src, shown, labels=("source", "output (as shown)", "|Δ|")))
+        findings = _with_evidence(findings, evidence_image(src, shown,
+                                                           labels=("source", "output (as shown)", ABS_DIFF)))
     label = "expected" if expected is not None else "source"
     if effect_expected and expected is not None:
         missing = _effect_missing(aligned, src_small, ref_small, sparse, checks, notes)
         if missing is not None:
-            image = evidence_image(ref_small, aligned, labels=("expected", "output (aligned)", "|Δ|")) if want else None
+            image = (evidence_image(ref_small, aligned, labels=("expected", "output (aligned)", ABS_DIFF))
+                     if want else None)
             findings += _with_evidence([missing], image)
             ref_small, label = src_small, "source"  # judge colour against what the output actually shows
     colour = _colour_findings(aligned, ref_small, region, sparse, checks, notes)
     if colour and want:
-        colour = _with_evidence(colour, evidence_image(ref_small, aligned, labels=(label, "output (aligned)", "|Δ|")))
+        colour = _with_evidence(colour, evidence_image(ref_small, aligned,
+                                                       labels=(label, "output (aligned)", ABS_DIFF)))
     return FrameReport(tuple(findings + colour), geo, tuple(checks), tuple(notes))
 
 

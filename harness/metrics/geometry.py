@@ -239,7 +239,7 @@ def estimate_geometry(output: np.ndarray, source: np.ndarray, *, evidence: Evide
     image = None
     if wants_evidence(evidence, passed):
         shown = fit_for_display(out, src_w, src_h)
-        image = evidence_image(src, shown, labels=("source", "output (as shown)", "|Δ| luma"))
+        image = evidence_image(src, shown, labels=("source", "output (as shown)", "|diff| luma"))
     check = CheckResult(
         name="geometry",
         value=abs(rotation),

@@ -1,8 +1,9 @@
 """The per-frame index code of the reference clip: its layout, encoder and fast, orientation-aware decoder.
 
-The code is a 3x16 grid of black/white cells in the bottom 12.5% of the clip: 16 fixed cells (an asymmetric
-marker that doubles as black/white references for an adaptive threshold) and 32 data cells holding the 16-bit
-frame index and its CRC-16, both whitened. A misread gives None, never a wrong index.
+Version 1 (clips of CLIP_VERSION 1): a 3x16 grid of black/white cells in the bottom 12.5% of the clip: 16 fixed
+cells (an asymmetric marker that doubles as black/white references for an adaptive threshold) and 32 data cells
+holding the 16-bit frame index and its CRC-16, both whitened. Version 2 (codebox.py) moves the code into a framed
+box away from the clip's edges and adds the clip's length and rate. A misread gives None, never a wrong index.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from harness.errors import AnalysisError, ConfigError
+from harness.metrics import codebox
 
 if TYPE_CHECKING:
     from harness.capture.clip import ClipSpec
@@ -25,7 +27,7 @@ UInt8Array = npt.NDArray[np.uint8]
 IntArray = npt.NDArray[np.intp]
 
 BAND_TOP_FRACTION = 0.875
-"""The code band fills clip rows [round(0.875 * height), height); nothing else is ever drawn there."""
+"""Version 1: the code band fills clip rows [round(0.875 * height), height); nothing else is ever drawn there."""
 GRID_ROWS = 3
 GRID_COLS = 16
 # Fixed cells: 1 = white, 0 = black, '.' = data. Chosen by a search so that reading the grid with its columns
@@ -126,14 +128,25 @@ def code_cells(index: int) -> npt.NDArray[np.bool_]:
     return cells.reshape(GRID_ROWS, GRID_COLS)
 
 
-def band_top(height: int) -> int:
-    """First clip row of the code band for a clip `height` pixels tall."""
-    return round(BAND_TOP_FRACTION * height)
+def band_top(height: int, width: int | None = None, *, version: int = codebox.VERSION) -> int:
+    """First clip row of the code band for a clip `height` pixels tall (and `width` wide: a landscape version 2
+    clip has its band elsewhere; None means portrait). Every row from here down is code or padding, not picture."""
+    if version == 1:
+        return round(BAND_TOP_FRACTION * height)
+    return codebox.band_rows(height if width is None else width, height)[0]
+
+
+def band_rect(spec: ClipSpec) -> tuple[int, int, int, int]:
+    """(x, y, w, h) of the clip's code: the whole band (version 1) or the code box, ring included (version 2)."""
+    if spec.version == 1:
+        top = band_top(spec.height, version=1)
+        return 0, top, spec.width, spec.height - top
+    return codebox.box_rect(spec.width, spec.height)
 
 
 def cell_edges(width: int, height: int) -> tuple[list[int], list[int]]:
     """Pixel edges of the cell grid in the clip: (x edges, GRID_COLS + 1 of them; y edges, GRID_ROWS + 1)."""
-    top = band_top(height)
+    top = band_top(height, version=1)
     xs = [round(c * width / GRID_COLS) for c in range(GRID_COLS + 1)]
     ys = [top + round(r * (height - top) / GRID_ROWS) for r in range(GRID_ROWS + 1)]
     return xs, ys
@@ -153,6 +166,9 @@ class Decoded:
     mirrored: bool
     confidence: float
     content_rect: tuple[int, int, int, int]
+    code_rect: tuple[int, int, int, int] | None = None  # version 2: the code box (ring included) in the frame
+    clip_frames: int | None = None  # version 2: the clip's length and rate as the code carries them
+    clip_fps: int | None = None
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -314,40 +330,177 @@ def _read(
     )
 
 
-def decode_index(frame_rgb: np.ndarray, *, spec: ClipSpec, prefer: tuple[int, bool] | None = None) -> Decoded | None:
+Orientation = tuple[int, bool]
+Prefer = Orientation | Decoded | None
+DEFAULT_SIZE = (360, 640)  # clip geometry assumed when the clip is unknown (spec=None): the default clip's
+
+
+def _order(prefer: Prefer) -> tuple[Orientation, ...]:
+    first = (prefer.rotation_deg, prefer.mirrored) if isinstance(prefer, Decoded) else prefer
+    return ORIENTATIONS if first is None else (first, *(o for o in ORIENTATIONS if o != first))
+
+
+def decode_index(frame_rgb: np.ndarray, *, spec: ClipSpec | None, prefer: Prefer = None) -> Decoded | None:
     """Read the clip frame index from an observed RGB frame, or None when no valid code is visible.
 
     The frame may be the clip at any scale (non-uniform too), inside uniform bars, rotated by a multiple of 90
-    degrees and/or mirrored, colour-filtered or lossily compressed. `prefer` is an orientation
-    (rotation_deg, mirrored) to try first, e.g. the one the previous frame of the same capture had.
-    Only indices below `spec.frames` are accepted.
+    degrees and/or mirrored, colour-filtered or lossily compressed. A version 2 clip is also found inside a busy
+    screen (a phone's status bar and controls over the picture, non-uniform surround, aspect-fill cropping) by its
+    code box. `prefer` is an orientation (rotation_deg, mirrored) to try first, or the previous frame's Decoded
+    (its code box is then read first: a recording keeps its layout). Only indices below `spec.frames` are
+    accepted, and a version 2 code must carry the spec's frames and fps; spec None reads any version 2 clip.
     """
-    rect = find_content_rect(frame_rgb)
-    if rect is None or rect[2] < 8 or rect[3] < 8:
+    if spec is not None and spec.version == 1:
+        rect = find_content_rect(frame_rgb)
+        if rect is None or rect[2] < 8 or rect[3] < 8:
+            return None
+        for rotation_deg, mirrored in _order(prefer):
+            found = _read(frame_rgb, rect, rotation_deg, mirrored, spec.frames)
+            if found is not None:
+                return found
         return None
-    order = ORIENTATIONS if prefer is None else (prefer, *(o for o in ORIENTATIONS if o != prefer))
-    for rotation_deg, mirrored in order:
-        found = _read(frame_rgb, rect, rotation_deg, mirrored, spec.frames)
+    return _decode_v2(frame_rgb, spec, prefer)
+
+
+def _decode_v2(frame_rgb: np.ndarray, spec: ClipSpec | None, prefer: Prefer) -> Decoded | None:
+    _check_frame(frame_rgb)
+    size = DEFAULT_SIZE if spec is None else (spec.width, spec.height)
+    box_clip = codebox.box_rect(*size)
+    clip_aspect = box_clip[2] / box_clip[3]
+    order = _order(prefer)
+
+    def accept(found: Decoded | None) -> Decoded | None:
+        if found is None or spec is None:
+            return found
+        return found if (found.clip_frames, found.clip_fps) == (spec.frames, spec.fps) else None
+
+    if isinstance(prefer, Decoded) and prefer.code_rect is not None:
+        box = prefer.code_rect
+        found = accept(_read_box(frame_rgb, box, prefer.rotation_deg, prefer.mirrored, _aspect(box), size))
         if found is not None:
             return found
+    rect = find_content_rect(frame_rgb)
+    if rect is not None and rect[2] >= 8 and rect[3] >= 8:
+        for rotation_deg, mirrored in order:
+            box = _observed_box(rect, size, rotation_deg, mirrored)
+            found = accept(_read_box(frame_rgb, box, rotation_deg, mirrored, clip_aspect, size, rect))
+            if found is not None:
+                return found
+    for box in codebox.find_boxes(frame_rgb):
+        tall = box[3] > box[2]
+        for rotation_deg, mirrored in order:
+            if (rotation_deg in (90, 270)) == tall:
+                found = accept(_read_box(frame_rgb, box, rotation_deg, mirrored, _aspect(box), size))
+                if found is not None:
+                    return found
     return None
 
 
+def _aspect(box: tuple[int, int, int, int]) -> float:
+    return max(box[2], box[3]) / max(1, min(box[2], box[3]))
+
+
+def _clip_box_fractions(size: tuple[int, int]) -> tuple[float, float, float, float]:
+    x, y, w, h = codebox.box_rect(*size)
+    return x / size[0], y / size[1], (x + w) / size[0], (y + h) / size[1]
+
+
+def _box_in_content(size: tuple[int, int], rotation_deg: int, mirrored: bool) -> tuple[float, float, float, float]:
+    """The code box as fractions (u0, v0, u1, v1) of the observed content rect."""
+    u0, v0, u1, v1 = _clip_box_fractions(size)
+    uo, vo = clip_to_observed(np.array([u0, u1]), np.array([v0, v1]), rotation_deg=rotation_deg, mirrored=mirrored)
+    return float(uo.min()), float(vo.min()), float(uo.max()), float(vo.max())
+
+
+def _observed_box(rect: tuple[int, int, int, int], size: tuple[int, int], rotation_deg: int, mirrored: bool
+                  ) -> tuple[int, int, int, int]:
+    """Where the code box sits in the frame when the clip fills `rect` in this orientation."""
+    u0, v0, u1, v1 = _box_in_content(size, rotation_deg, mirrored)
+    x, y, w, h = rect
+    bx0, by0 = round(x + u0 * w), round(y + v0 * h)
+    return bx0, by0, round(x + u1 * w) - bx0, round(y + v1 * h) - by0
+
+
+def _content_from_box(box: tuple[int, int, int, int], size: tuple[int, int], rotation_deg: int, mirrored: bool
+                      ) -> tuple[int, int, int, int]:
+    """Where the whole clip sits (possibly beyond the frame's edges) given where its code box was found."""
+    u0, v0, u1, v1 = _box_in_content(size, rotation_deg, mirrored)
+    x, y, w, h = box
+    cw, ch = w / (u1 - u0), h / (v1 - v0)
+    return round(x - u0 * cw), round(y - v0 * ch), round(cw), round(ch)
+
+
+@lru_cache(maxsize=256)
+def _box_points(box: tuple[int, int, int, int], rotation_deg: int, mirrored: bool, aspect_milli: int
+                ) -> tuple[IntArray, IntArray]:
+    """Pixel rows and columns of the 3x3 sample points of every version 2 cell, for one observed code box."""
+    inset_v = codebox.INSET
+    inset_u = codebox.INSET * 1000 / aspect_milli
+    off = np.array(SAMPLE_OFFSETS)
+    shape = (codebox.ROWS, codebox.COLS, 3, 3)
+    cols = (np.arange(codebox.COLS)[None, :, None, None] + 0.5 + off[None, None, None, :]) / codebox.COLS
+    rows = (np.arange(codebox.ROWS)[:, None, None, None] + 0.5 + off[None, None, :, None]) / codebox.ROWS
+    u = inset_u + (1.0 - 2 * inset_u) * np.broadcast_to(cols, shape).reshape(-1)
+    v = inset_v + (1.0 - 2 * inset_v) * np.broadcast_to(rows, shape).reshape(-1)
+    uo, vo = clip_to_observed(u, v, rotation_deg=rotation_deg, mirrored=mirrored)
+    x0, y0, w, h = box
+    px = np.clip(np.round(x0 + uo * w - 0.5), x0, x0 + w - 1).astype(np.intp)
+    py = np.clip(np.round(y0 + vo * h - 0.5), y0, y0 + h - 1).astype(np.intp)
+    return py, px
+
+
+def _read_box(frame_rgb: np.ndarray, box: tuple[int, int, int, int], rotation_deg: int, mirrored: bool,
+              aspect: float, size: tuple[int, int], rect: tuple[int, int, int, int] | None = None) -> Decoded | None:
+    """Read a version 2 code from the observed box `box`; `aspect` is the box's width / height in clip pixels."""
+    fh, fw = frame_rgb.shape[:2]
+    x, y, w, h = box
+    if w < 8 or h < 8 or x < 0 or y < 0 or x + w > fw or y + h > fh:
+        return None
+    py, px = _box_points(box, rotation_deg, mirrored, round(aspect * 1000))
+    levels = _gather(frame_rgb, py, px).sum(axis=1, dtype=np.int32).reshape(-1, 9).mean(axis=1)
+    black = float(levels[codebox.FIXED_BLACK].mean())
+    white = float(levels[codebox.FIXED_WHITE].mean())
+    span = white - black
+    if span < MIN_CONTRAST_SUM:
+        return None
+    p = (levels - black) / span
+    worst = float(np.abs(p - 0.5).min())
+    if worst < AMBIGUITY_MARGIN:
+        return None
+    payload = codebox.payload_from_cells(p > 0.5)
+    if payload is None:
+        return None
+    return Decoded(
+        index=payload.index, rotation_deg=rotation_deg, mirrored=mirrored, confidence=min(1.0, 2.0 * worst),
+        content_rect=rect if rect is not None else _content_from_box(box, size, rotation_deg, mirrored),
+        code_rect=box, clip_frames=payload.frames, clip_fps=payload.fps,
+    )  # fmt: skip
+
+
 def decode_frames(
-    frames: Iterable[tuple[float, np.ndarray]], *, spec: ClipSpec
+    frames: Iterable[tuple[float, np.ndarray]], *, spec: ClipSpec | None
 ) -> Iterator[tuple[float, Decoded | None]]:
-    """Decode a stream of (t_ms, frame RGB), trying the last orientation found first."""
-    prefer: tuple[int, bool] | None = None
+    """Decode a stream of (t_ms, frame RGB), trying the last frame's orientation and code box first."""
+    prefer: Prefer = None
     for t_ms, frame in frames:
         found = decode_index(frame, spec=spec, prefer=prefer)
         if found is not None:
-            prefer = (found.rotation_deg, found.mirrored)
+            prefer = found
         yield t_ms, found
 
 
 def to_clip_frame(frame_rgb: np.ndarray, decoded: Decoded, *, width: int, height: int) -> UInt8Array:
-    """Undo what `decoded` found: crop the content rect, un-rotate, un-mirror and resize to width x height."""
+    """Undo what `decoded` found: crop the content rect, un-rotate, un-mirror and resize to width x height.
+
+    Where the content rect reaches beyond the frame (an aspect-filled preview crops the clip), the missing part
+    comes back black."""
     x, y, w, h = decoded.content_rect
+    fh, fw = frame_rgb.shape[:2]
+    if x < 0 or y < 0 or x + w > fw or y + h > fh:
+        top, left = max(0, -y), max(0, -x)
+        frame_rgb = cv2.copyMakeBorder(np.ascontiguousarray(frame_rgb), top, max(0, y + h - fh), left,
+                                       max(0, x + w - fw), cv2.BORDER_CONSTANT, value=(0, 0, 0))
+        x, y = x + left, y + top
     view = frame_rgb[y : y + h, x : x + w]
     # The observed picture is rot_cw(mirror(clip)); np.rot90 with k > 0 turns counter-clockwise.
     view = np.rot90(view, k=decoded.rotation_deg // 90)

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from harness.errors import AnalysisError, ConfigError
+from harness.metrics.codebox import VERSION as CODE_VERSION
 from harness.metrics.color import check_rgb_uint8, delta_e_ciede2000, srgb_to_lab
 from harness.metrics.indexcode import band_top
 from harness.metrics.sticker import default_search_region
@@ -147,11 +148,12 @@ def flat_mask(source_rgb: np.ndarray) -> npt.NDArray[np.bool_]:
     return np.asarray(spread <= FLAT_TOLERANCE)
 
 
-def response_region(width: int, height: int, *, exclude: Box | None) -> npt.NDArray[np.bool_]:
+def response_region(width: int, height: int, *, exclude: Box | None, version: int = CODE_VERSION
+                    ) -> npt.NDArray[np.bool_]:
     """HxW mask of a clip frame's picture: every row above the index-code band (band_top), minus `exclude`
     (e.g. the face box, where beauty or an effect works spatially), or None to keep it."""
     mask = np.zeros((height, width), dtype=bool)
-    mask[: band_top(height)] = True
+    mask[: band_top(height, width, version=version)] = True
     if exclude is not None:
         x, y, w, h = clip_box(exclude, (height, width), name="exclude")
         mask[y : y + h, x : x + w] = False

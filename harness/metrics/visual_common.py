@@ -170,6 +170,15 @@ def heatmap(diff: np.ndarray, *, full_scale: float) -> np.ndarray:
     return cv2.LUT(cv2.merge([scaled, scaled, scaled]), _INFERNO_LUT)
 
 
+_GREEK_ASCII = {"Δ": "d", "δ": "d", "≤": "<=", "≥": ">=", "×": "x", "…": "..."}
+
+
+def drawable_label(text: str) -> str:
+    """`text` in the ASCII that OpenCV's Hershey fonts can draw (they show '?' for anything else): ΔE00 -> dE00."""
+    out = "".join(_GREEK_ASCII.get(ch, ch) for ch in text)
+    return out.encode("ascii", "replace").decode("ascii")
+
+
 def evidence_image(
     source: np.ndarray,
     output: np.ndarray,
@@ -203,7 +212,7 @@ def evidence_image(
         x0 = i * (w + PANEL_GAP_PX)
         canvas[:LABEL_BAR_PX, x0 : x0 + w] = 32
         cv2.putText(
-            canvas, text, (x0 + 3, 12), cv2.FONT_HERSHEY_SIMPLEX, 0.38, (235, 235, 235), 1, cv2.LINE_AA
+            canvas, drawable_label(text), (x0 + 3, 12), cv2.FONT_HERSHEY_SIMPLEX, 0.38, (235, 235, 235), 1, cv2.LINE_AA
         )
         view = canvas[LABEL_BAR_PX:, x0 : x0 + w]
         view[:] = panel

@@ -5,36 +5,45 @@ rate, SurfaceFlinger and gfxinfo frame clocks.
 Launch protocol (docs/metrics.md, after Jetpack Macrobenchmark and `am start -W`): cold = `am force-stop`, then
 `am start -W -n PKG/ACT`; warm = the process kept, the task cleared and the activity started again
 (`am start -W --activity-clear-task`); hot = HOME, then `am start -W` brings the existing activity back. Warm and
-hot get one unmeasured warm-up launch (the runner's). Output is read by harness.parse (one parser per format).
+hot get one unmeasured warm-up launch (the runner's). Logcat is cleared once, when the item's session
+opens. Output is read by harness.parse (one parser per format).
 Without a shell (no adb here, the server does not allow `adb_shell`) the launch falls back to Appium's
 app-management commands and the adb clocks are noted as not observed.
 """
 
 from __future__ import annotations
 
-import importlib
 import shlex
+import time
+from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from harness.config.devices import Candidate, Device
 from harness.devices.adb import AdbError, AdbTransport, choose_transport
 from harness.devices.capabilities import SessionPlan
-from harness.errors import AppCrashError, InfrastructureError, SdkDefectError
+from harness.errors import AnalysisError, AppCrashError, InfrastructureError, ParseError, SdkDefectError
+from harness.metrics import device_frames
+from harness.parse import (
+    LogcatEvents,
+    android_fingerprint,
+    find_camera_layer,
+    parse_am_start,
+    parse_display,
+    parse_getprop,
+    parse_gfxinfo,
+    parse_logcat,
+    parse_sf_latency,
+    parse_sf_list,
+)
 from harness.platforms.base import Capture, DeviceFingerprint, LaunchMode, PlatformServices
 from harness.platforms.native import NativePlatform
 
 LOGCAT_DUMP = "logcat -d -v threadtime"
 
 
-def parsers() -> ModuleType:
-    """harness.parse: the parsers of what Android prints (am start, logcat, dumpsys, getprop)."""
-    try:
-        return importlib.import_module("harness.parse")
-    except ImportError as exc:
-        raise InfrastructureError("[infrastructure] the Android output parsers (harness.parse) are not "
-                                  f"installed: {exc}") from exc
+Shell = Callable[..., str]  # AdbTransport.shell: (command, *, timeout_s) -> stdout
 
 
 class AndroidPlatform(NativePlatform):
@@ -82,10 +91,12 @@ class AndroidPlatform(NativePlatform):
         self.notes["adb_transport"] = transport.name
         self.shell("logcat -c")  # the item's logcat starts here
         if not self.refresh_hz_configured:
-            display = parsers().parse_display(self.shell("dumpsys display"), source="dumpsys display")
-            if display.refresh_hz:
-                self.refresh_hz = float(display.refresh_hz)  # the real rate: 90/120 Hz phones are not capped at 60
-                self.notes["refresh_hz_source"] = "dumpsys display"
+            try:
+                self.refresh_hz = display_refresh_hz(self.shell)  # 90/120 Hz phones are not capped at 60
+            except ParseError as exc:
+                self.notes["refresh_hz_source"] = f"devices.yaml default ({exc})"
+                return
+            self.notes["refresh_hz_source"] = "dumpsys display"
 
     def shell(self, command: str, *, timeout_s: float = 20.0) -> str:
         if self.adb is None:
@@ -146,7 +157,7 @@ class AndroidPlatform(NativePlatform):
         if self.adb is None:
             super().check_crash(where)
             return
-        events = parsers().parse_logcat(self.shell(LOGCAT_DUMP, timeout_s=60.0), source="logcat")
+        events = parse_logcat(self.shell(LOGCAT_DUMP, timeout_s=60.0), source="logcat")
         raise_for_logcat(events, package=self.app.package, where=where, label=self.label)
         if not self._app_stopped and not self.shell(f"pidof {shlex.quote(self.app.package)} || true").strip():
             raise AppCrashError(f"[sdk] the app's process is gone after '{where}' on {self.label}")
@@ -154,16 +165,19 @@ class AndroidPlatform(NativePlatform):
     def fingerprint(self) -> DeviceFingerprint:
         if self.adb is None:
             return super().fingerprint()
-        p = parsers()
-        fp = p.android_fingerprint(p.parse_getprop(self.shell("getprop"), source="getprop"))
+        fp = android_fingerprint(parse_getprop(self.shell("getprop"), source="getprop"))
         return DeviceFingerprint(platform="android", manufacturer=fp.manufacturer, model=fp.model,
                                  os_version=fp.release, build=fp.build_fingerprint, soc=fp.soc,
                                  refresh_hz=self.refresh_hz, source="getprop")
 
 
-def am_start_launch(shell: Any, *, component: str, package: str, mode: LaunchMode, label: str) -> dict[str, Any]:
+def display_refresh_hz(shell: Shell) -> float:
+    """The active display mode's refresh rate (Hz) from `dumpsys display`."""
+    return float(parse_display(shell("dumpsys display"), source="dumpsys display").refresh_hz)
+
+
+def am_start_launch(shell: Shell, *, component: str, package: str, mode: LaunchMode, label: str) -> dict[str, Any]:
     """One launch by `am start -W` in `mode`; the clocks it and logcat report (ms)."""
-    p = parsers()
     if mode == "cold":
         shell(f"am force-stop {shlex.quote(package)}")
         command = f"am start -W -n {shlex.quote(component)}"
@@ -172,15 +186,16 @@ def am_start_launch(shell: Any, *, component: str, package: str, mode: LaunchMod
     else:
         shell("input keyevent KEYCODE_HOME")
         command = f"am start -W -n {shlex.quote(component)}"
-    shell("logcat -c")
-    am = p.parse_am_start(shell(command, timeout_s=60.0), source=command)
+    started_epoch_ms = time.time() * 1000.0
+    am = parse_am_start(shell(command, timeout_s=60.0), source=command)
     if am.status == "error":
         raise InfrastructureError(f"[infrastructure] {command} failed on {label}: {am.error}")
     if am.status == "timeout":
         raise SdkDefectError(f"[sdk] {command} timed out on {label}: the app drew no first frame")
     clocks: dict[str, Any] = {"total_time_ms": am.total_time_ms, "wait_time_ms": am.wait_time_ms,
-                              "launch_state": am.launch_state}
-    events = p.parse_logcat(shell(LOGCAT_DUMP, timeout_s=60.0), source="logcat")
+                              "launch_state": am.launch_state, "started_epoch_ms": started_epoch_ms}
+    events = parse_logcat(shell(LOGCAT_DUMP, timeout_s=60.0), source="logcat")
+    # The item's logcat is kept whole (cleared once, at item start): this launch's lines are the last ones.
     ours = [e for e in events.displayed if e.component.startswith(package)]
     if ours:
         clocks["displayed_ms"] = float(ours[-1].duration_ms)
@@ -191,7 +206,7 @@ def am_start_launch(shell: Any, *, component: str, package: str, mode: LaunchMod
     return {k: v for k, v in clocks.items() if v is not None}
 
 
-def raise_for_logcat(events: Any, *, package: str, where: str, label: str) -> None:
+def raise_for_logcat(events: LogcatEvents, *, package: str, where: str, label: str) -> None:
     """An app crash or ANR in the item's logcat is an AppCrashError (the `crash` defect)."""
     for crash in events.crashes:
         if crash.process is None or crash.process.startswith(package):
@@ -203,23 +218,36 @@ def raise_for_logcat(events: Any, *, package: str, where: str, label: str) -> No
                                 f"{anr.reason or 'see logcat.txt'}")
 
 
-def device_frame_clocks(shell: Any, package: str, out_dir: Path) -> dict[str, Any]:
+def device_frame_clocks(shell: Shell, package: str, out_dir: Path) -> dict[str, Any]:
     """SurfaceFlinger's present times of the camera layer and gfxinfo framestats, kept as the capture's second
-    clocks (raw outputs saved beside the capture)."""
-    p = parsers()
+    clocks (raw outputs saved beside the capture; statistics from harness.metrics.device_frames)."""
     out: dict[str, Any] = {}
-    layers = p.parse_sf_list(shell("dumpsys SurfaceFlinger --list"), source="dumpsys SurfaceFlinger --list")
-    layer = p.find_camera_layer(layers, package)
+    layers = parse_sf_list(shell("dumpsys SurfaceFlinger --list"), source="dumpsys SurfaceFlinger --list")
+    layer = find_camera_layer(layers, package)
     if layer is not None:
         text = shell(f"dumpsys SurfaceFlinger --latency {shlex.quote(layer)}")
         (out_dir / "sf_latency.txt").write_text(text, encoding="utf-8")
-        sf = p.parse_sf_latency(text, source="dumpsys SurfaceFlinger --latency")
-        out["surfaceflinger"] = {"layer": layer, "refresh_period_ns": sf.refresh_period_ns,
+        sf = parse_sf_latency(text, source="dumpsys SurfaceFlinger --latency")
+        entry: dict[str, Any] = {"layer": layer, "refresh_period_ns": sf.refresh_period_ns,
                                  "valid_frames": len(sf.valid_frames)}
+        try:
+            entry["present"] = asdict(device_frames.present_stats(
+                [f.actual_present_ns for f in sf.valid_frames], refresh_period_ns=sf.refresh_period_ns))
+        except AnalysisError as exc:
+            entry["present"] = f"not computed: {exc}"
+        out["surfaceflinger"] = entry
     else:
         out["surfaceflinger"] = f"no SurfaceView layer of {package} in dumpsys SurfaceFlinger --list"
     text = shell(f"dumpsys gfxinfo {shlex.quote(package)} framestats")
     (out_dir / "gfxinfo.txt").write_text(text, encoding="utf-8")
-    gfx = p.parse_gfxinfo(text, source="dumpsys gfxinfo framestats")
+    gfx = parse_gfxinfo(text, source="dumpsys gfxinfo framestats")
     out["gfxinfo_framestats_rows"] = len(gfx.framestats)
+    valid = [f for f in gfx.framestats if f.valid and f.duration_ms is not None]
+    period_ns = device_frames.median_interval_ns([f.frame_interval_ns for f in valid])
+    if valid and period_ns:
+        stats = device_frames.framestats_stats(
+            [float(f.duration_ms) for f in valid if f.duration_ms is not None], refresh_period_ms=period_ns / 1e6,
+            overruns_ms=device_frames.frame_overruns_ms([f.frame_completed_ns for f in valid],
+                                                        [f.frame_deadline_ns for f in valid]))
+        out["gfxinfo"] = asdict(stats)
     return out

@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from harness.capture.clip import ClipSpec
+from harness.config.devices import Device
 from harness.devices.session import DeviceSession
 from harness.errors import SdkDefectError
 from harness.platforms.ports import PortAllocator
@@ -35,7 +36,7 @@ def parse_stats(text: str) -> dict[str, float]:
 class PlatformServices:
     """What every item of a run shares: where sessions go, where web apps are served, the camera clip, ports."""
 
-    server_url_for: Callable[[Any], str]
+    server_url_for: Callable[[Device], str]
     app_base_url: str
     clip_spec: ClipSpec
     clip_path: Path | None

@@ -21,3 +21,10 @@ def app_first_frame_ms(session: DeviceSession | None) -> float | None:
             return value
         time.sleep(0.1)
     return None
+
+
+def recording_source_js() -> str:
+    """Script returning the URL of the clip an element offers: a media element's src, or a download link's href
+    (`<a href="blob:..." download>` or a file URL); '' while there is none."""
+    return ("const e = arguments[0]; return e.currentSrc || e.src"
+            " || (e.getAttribute('href') ? e.href : '') || '';")

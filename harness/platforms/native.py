@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.analyze import decode_timeline
-from harness.capture.phone import FrameSource, ReplaySource, ScreenRecording, frames_at
+from harness.capture.phone import FrameSource, ReplaySource, ScreenRecording, first_camera_frame_ms, frames_at
 from harness.config.devices import Candidate, Device
 from harness.devices.capabilities import SessionPlan, capabilities_for
 from harness.devices.connection import begin_session
@@ -143,7 +143,6 @@ class NativePlatform:
         """Marks the moment; the frame itself is read back from the capture video when it stops."""
         if self._source is None:
             raise InfrastructureError("[infrastructure] a key frame needs a running capture")
-        self._source.keep_alive()
         self._key_times_ms.append(time.time() * 1000.0 - self._capture_epoch_ms)
 
     def stop_capture(self, out_dir: Path) -> Capture:
@@ -179,7 +178,14 @@ class NativePlatform:
                 self.unsupported("screen_recording", exc)
                 recording = False
         t0_ms = time.time() * 1000.0
-        clocks = self.launch_command(mode)
+        try:
+            clocks = self.launch_command(mode)
+        except BaseException:
+            if recording:
+                with tempfile.TemporaryDirectory(prefix="harness-launch-") as tmp:
+                    source.stop(Path(tmp) / "launch.mp4")
+            raise
+        started_ms = float(clocks.pop("started_epoch_ms", t0_ms))  # just before the start command itself
         self._app_stopped = False
         first_frame_ms = None
         if recording:
@@ -187,9 +193,12 @@ class NativePlatform:
             with tempfile.TemporaryDirectory(prefix="harness-launch-") as tmp:
                 video = source.stop(Path(tmp) / "launch.mp4")
                 t_ms, indices = decode_timeline(video, self.services.clip_spec)
-            first = next((t for t, i in zip(t_ms, indices, strict=True) if i is not None), None)
+            first = first_camera_frame_ms(t_ms, indices, since_ms=t0_ms - rec_epoch_ms)
             if first is not None:
-                first_frame_ms = rec_epoch_ms + first - t0_ms
+                first_frame_ms = rec_epoch_ms + first - started_ms
+            else:
+                self.notes.setdefault("not_observed", {}).setdefault(
+                    "launch_first_frame", "the screen recording showed no launch (camera away, then back)")
         if first_frame_ms is not None:
             observed, observed_source = first_frame_ms, "screen_recording_first_camera_frame"
         elif clocks.get("total_time_ms") is not None:
@@ -221,6 +230,7 @@ class NativePlatform:
             else:
                 session.terminate_app(self.app_id)
             started = time.monotonic()
+            started_epoch_ms = time.time() * 1000.0
             session.activate_app(self.app_id)
         except CommandUnsupported as exc:
             if mode != "cold":
@@ -229,7 +239,7 @@ class NativePlatform:
             self.unsupported("app_management", exc)
             session = self.open()  # without app management, a cold launch is a new session (Appium starts the app)
             return {"command_ms": session.created_s * 1000.0}
-        return {"command_ms": (time.monotonic() - started) * 1000.0}
+        return {"command_ms": (time.monotonic() - started) * 1000.0, "started_epoch_ms": started_epoch_ms}
 
     def stop_app(self) -> None:
         session = self.live()

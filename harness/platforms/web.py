@@ -32,7 +32,7 @@ from harness.platforms.base import (
     LaunchTiming,
     PlatformServices,
 )
-from harness.platforms.common import app_first_frame_ms
+from harness.platforms.common import app_first_frame_ms, recording_source_js
 
 STARTUP_TIMEOUT_S = 20.0
 EFFECT_TIMEOUT_S = 3.0
@@ -203,12 +203,13 @@ class WebPlatform:
 
     # --- the app's own output, logs, health -------------------------------------------------------------------
     def fetch_app_recording(self, out_dir: Path) -> AppRecording:
-        """The clip the app shows in its recording_result control, fetched from the page as a file."""
+        """The clip the app offers in its recording_result control (a media element, or a download link to a
+        blob: or file URL), fetched from the page as a file."""
         session, _ = self._live()
         element = session.find("recording_result", timeout_s=10.0, visible=False)
         src = ""
         for _ in range(50):
-            src = str(session.script("return arguments[0].currentSrc || arguments[0].src || '';", element))
+            src = str(session.script(recording_source_js(), element))
             if src:
                 break
             time.sleep(0.1)

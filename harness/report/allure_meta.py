@@ -18,9 +18,10 @@ import allure
 from allure_commons.types import AttachmentType
 
 from harness.errors import ConfigError, HarnessError
+from harness.metric_names import metric_unit
 from harness.secrets import MASK, SECRET_KEY_RE, mask_data, mask_secrets, mask_value
 
-__all__ = ["MASK", "SECRET_KEY_RE", "mask_secrets", "mask_value"]
+__all__ = ["MASK", "SECRET_KEY_RE", "mask_secrets", "mask_value", "metric_unit"]
 
 EXECUTOR_NAME: Final = "sdk-harness"
 
@@ -270,14 +271,6 @@ def allure_item_labels(
         allure.dynamic.tag(tag)
     if device_name:
         allure.dynamic.label("device_name", device_name)
-
-
-_UNITS_BY_SUFFIX: Final = {"ms": "ms", "s": "s", "fps": "fps", "hz": "Hz", "pct": "%", "mb": "MB", "px": "px"}
-
-
-def metric_unit(metric: str) -> str:
-    """The unit named by a metric's suffix (`startup_ms` -> "ms", `content_fps` -> "fps"); "" if none."""
-    return _UNITS_BY_SUFFIX.get(metric.rsplit("_", 1)[-1].lower(), "") if "_" in metric else ""
 
 
 def format_metric_value(value: float) -> str:

@@ -144,7 +144,8 @@ def _finish(run: Any, *, report_name: str, store_url: str | None, report: bool, 
     from harness.store import run_store_url
 
     _overview(run, results_dir, run_store_url(store_url, run.run_dir))
-    (run.run_dir / "summary.txt").write_text(format_summary(run.writer.records) + "\n", encoding="utf-8")
+    summary = format_summary(run.writer.records, known=dict(run.known_matches))
+    (run.run_dir / "summary.txt").write_text(summary + "\n", encoding="utf-8")
     if not report:
         return None
     try:

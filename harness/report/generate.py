@@ -8,12 +8,13 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import math
 import os
 import re
 import signal
 import subprocess
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -21,7 +22,7 @@ from typing import Any, Final
 
 from harness import procs
 from harness.errors import ConfigError, HarnessError, InfrastructureError
-from harness.report.allure_meta import allure3_category_rules, mask_allure_results, metric_unit
+from harness.report.allure_meta import allure3_category_rules, mask_allure_results
 from harness.report.known import known_issue_category_rules
 from harness.report.results import RESULTS_JSON, RESULTS_JSONL, ItemRecord, load_results
 
@@ -34,8 +35,6 @@ PERF_FILE_NAME: Final = "harness-perf.json"
 _SETTINGS_PLACEHOLDER: Final = "/*@SETTINGS@*/ null"
 _PLATFORM_RE: Final = re.compile(r"^[A-Za-z0-9_.-]+$")
 
-# metric suffix -> which direction is better, for the report's Metrics section (others are shown as neutral).
-_BETTER_BY_UNIT: Final = {"ms": "lower", "s": "lower", "MB": "lower", "fps": "higher", "Hz": "higher"}
 
 # Allure 3.18's awesome template always embeds a Google Analytics tag; a report of device-lab results that
 # opens from disk should not call out to the network, so generate_report removes it.
@@ -81,26 +80,35 @@ def perf_metric_key(record: ItemRecord, metric: str) -> str:
     return f"{record.name} {metric}"
 
 
-def write_perf_metrics(results_dir: Path, records: Iterable[ItemRecord]) -> dict[str, Any]:
-    """Write harness-perf.json (Allure 3's metric format) from the records' metrics; return the matching
-    `performance` config (titles, units, better direction, one group per scenario)."""
+# The series the Metrics section shows: observations with many values per cell (each launch, each frame's time).
+PERF_SERIES: Final = ("startup_ms", "startup_warm_ms", "startup_hot_ms", "frame_time_ms")
+MIN_SERIES_SAMPLES: Final = 2
+
+
+def write_perf_metrics(results_dir: Path, records: Iterable[ItemRecord],
+                       samples_of: Callable[[ItemRecord], Mapping[str, Sequence[float]]] | None = None,
+                       ) -> dict[str, Any]:
+    """Write harness-perf.json (Allure 3's metric format) with the cells' series: every launch of a launch step
+    (`startup_ms`, `startup_warm_ms`, `startup_hot_ms`) and every frame's time (`frame_time_ms`), from
+    `samples_of(record)` (the item's details.json); a series needs at least MIN_SERIES_SAMPLES values. Single
+    numbers per cell are left out (results.json has them): the section carries distributions or nothing.
+    Returns the matching `performance` config (titles, units, better direction, one group per scenario)."""
     samples: list[dict[str, Any]] = []
     metrics_config: dict[str, dict[str, str]] = {}
     groups: dict[str, dict[str, str]] = {}
     for record in records:
         start_ms = record.started_at_epoch_ms
         stop_ms = start_ms + int(record.duration_s * 1000)
-        for metric, value in record.metrics.items():
+        series = samples_of(record) if samples_of is not None else {}
+        for metric in PERF_SERIES:
+            values = [float(v) for v in series.get(metric, ()) if math.isfinite(float(v))]
+            if len(values) < MIN_SERIES_SAMPLES:
+                continue
             key = perf_metric_key(record, metric)
-            samples.append(
-                {"id": record.item_id, "key": key, "value": value, "start": start_ms, "stop": stop_ms}
-            )
-            entry = {"title": f"{metric} · {record.device} · {record.candidate}", "group": record.scenario}
-            unit = metric_unit(metric)
-            if unit:
-                entry["unit"] = unit
-            if unit in _BETTER_BY_UNIT:
-                entry["better"] = _BETTER_BY_UNIT[unit]
+            samples += [{"id": record.item_id, "key": key, "value": v, "start": start_ms, "stop": stop_ms}
+                        for v in values]
+            entry = {"title": f"{metric} · {record.device} · {record.candidate}", "group": record.scenario,
+                     "unit": "ms", "better": "lower"}
             metrics_config[key] = entry
             groups[record.scenario] = {"title": record.scenario}
     path = results_dir / PERF_FILE_NAME
@@ -109,6 +117,21 @@ def write_perf_metrics(results_dir: Path, records: Iterable[ItemRecord]) -> dict
     elif path.exists():
         path.unlink()
     return {"groups": groups, "metrics": metrics_config}
+
+
+def details_samples(run_dir: Path) -> Callable[[ItemRecord], Mapping[str, Sequence[float]]]:
+    """samples_of for write_perf_metrics: the series in each item's details.json (none when it is unreadable)."""
+    from harness.compare.rows import read_details, samples_from_details
+
+    def samples_of(record: ItemRecord) -> Mapping[str, Sequence[float]]:
+        try:
+            details = read_details(run_dir, record)
+        except ConfigError as exc:
+            log.warning("no metric series for %s: %s", record.name, exc)
+            return {}
+        return samples_from_details(details) if details is not None else {}
+
+    return samples_of
 
 
 def write_allurerc(
@@ -191,7 +214,7 @@ def generate_report(
             records = load_results(run_dir)
         except ConfigError as exc:
             log.warning("report without metrics: %s", exc)
-    performance = write_perf_metrics(results_dir, records)
+    performance = write_perf_metrics(results_dir, records, details_samples(run_dir))
     rc_path = write_allurerc(
         run_dir,
         report_name=report_name,

@@ -5,7 +5,6 @@ them (and performance / visual regressions) ahead of the harness's own categorie
 from __future__ import annotations
 
 import datetime as dt
-import html
 import json
 import logging
 import os
@@ -17,6 +16,7 @@ from typing import Any, Final
 
 from harness.errors import ConfigError
 from harness.known_issues import KnownIssue, KnownIssues
+from harness.pagekit import STYLE, escape
 from harness.report.allure_meta import Category, allure2_categories
 from harness.report.results import ItemRecord
 
@@ -43,6 +43,13 @@ KNOWN_CATEGORIES: Final[tuple[Category, ...]] = (
         statuses=FAILED_STATUSES,
         message_pattern=r"^\[known issue [^\]]+\] ",
         description="An open vendor ticket in known-issues.yaml covers the failure (linked on the item).",
+    ),
+    Category(
+        name="Environment limited",
+        statuses=("skipped", "passed"),
+        message_pattern=r"\[environment\] ",
+        description="The machine, not the SDK, limited the frame rate: the pass-through page could not reach it on "
+                    "this profile, or the load average was above the cores (harness.hostcap; not an SDK failure).",
     ),
     Category(
         name="Performance regression",
@@ -229,14 +236,10 @@ def apply_known_issues(results_dir: Path, records: Sequence[ItemRecord],
 
 
 # --- the known-issues page --------------------------------------------------------------------------------
-_CSS: Final = ("body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222}h1{font-size:20px}"
-               "h2{font-size:17px;margin-top:24px}table{border-collapse:collapse;margin:8px 0}"
-               "th,td{border:1px solid #bbb;padding:4px 8px;text-align:left;vertical-align:top}"
-               "th{background:#f2f2f2}")
+_CSS: Final = STYLE
 
 
-def _e(text: object) -> str:
-    return html.escape(str(text), quote=True)
+_e = escape
 
 
 def _ticket_cell(issue: KnownIssue) -> str:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
-import html
 import logging
 import math
 import uuid
@@ -18,20 +17,25 @@ from pathlib import Path
 from typing import Any, Final
 
 from harness.compare import (
+    AdaptationMatrix,
     CompareConfig,
     Row,
     adaptation_matrix,
     compare_vendors,
     default_config,
     html_page,
+    is_confirmed_regression,
     write_adaptation_png,
 )
 from harness.compare.render import UPGRADE_COLOURS
 from harness.compare.rows import FRAME_TIME_SAMPLES, read_details, row_from_record
 from harness.errors import AnalysisError, ConfigError, HarnessError
+from harness.hostcap import HostCapacity, load_capacities
 from harness.known_issues import KnownIssues
+from harness.pagekit import STYLE, escape
 from harness.report.charts import deltas_svg, frame_time_svg, startup_distribution_svg
 from harness.report.known import known_issues_html, match_known, match_results, write_result
+from harness.report.landing import Evidence, evidence_file, landing_html, landing_page, thumbnail_jpeg
 from harness.report.results import ItemRecord
 
 log = logging.getLogger(__name__)
@@ -44,6 +48,9 @@ OVERVIEW_TEST_CASE_ID: Final = hashlib.md5(b"sdk-harness overview", usedforsecur
 FRAME_TIME_ATTACHMENT: Final = "frame time per content update (SVG)"
 ADAPTATION_PNG: Final = "adaptation.png"
 ADAPTATION_HTML: Final = "adaptation.html"
+LANDING_HTML: Final = "overview.html"
+# Not a test: Allure counts "unknown" apart from passed and failed, so the run's figures stay those of its cells.
+OVERVIEW_STATUS: Final = "unknown"
 MATCH_TAG: Final = "tier"
 _NAMESPACE: Final = uuid.UUID("3f1c8a52-6a0e-4d8f-9a51-7c2b7a9e0d11")
 _MIME: Final = {"png": "image/png", "svg": "image/svg+xml", "html": "text/html"}
@@ -151,14 +158,13 @@ def gate_deltas(comparison: Mapping[str, Any]) -> list[tuple[str, float, bool]]:
                 continue
             label = f"{cell.get('device')} · {cell.get('scenario')} · {c.get('metric')}"
             # Only what fails the gate is red: a threshold-only difference is unconfirmed (docs/gate.md).
-            regression = c.get("verdict") == "regression" and c.get("basis") != "threshold_only"
+            regression = is_confirmed_regression(c)
             old = entries.get(label)
             entries[label] = (float(pct), regression) if old is None else (old[0], old[1] or regression)
     return [(label, pct, regression) for label, (pct, regression) in entries.items()]
 
 
-def _e(text: object) -> str:
-    return html.escape(str(text), quote=True)
+_e = escape
 
 
 def gate_html(gate: Mapping[str, Any], svgs: Mapping[str, str]) -> str:
@@ -202,8 +208,7 @@ def gate_html(gate: Mapping[str, Any], svgs: Mapping[str, str]) -> str:
                     f"<td>{_e(pct_text)}</td><td>{_e(p_text)}</td><td style=\"background:{colour}\" "
                     f"title=\"{_e(c.get('message', ''))}\">{_e(c.get('verdict'))}</td></tr>")
         out.append("</table>")
-    css = ("body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222}table{border-collapse:collapse}"
-           "th,td{border:1px solid #bbb;padding:3px 7px;text-align:left}th{background:#f2f2f2}")
+    css = STYLE
     return ('<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>Gate</title>'
             f"<style>{css}</style></head><body>\n" + "\n".join(out) + "\n</body></html>\n")
 
@@ -222,8 +227,9 @@ def gate_page(gate: Mapping[str, Any]) -> str:
 
 # --- the overview -----------------------------------------------------------------------------------------
 def _adaptation(files: _Attachments, run_dir: Path, rows: Sequence[Row], run_id: str,
-                config: CompareConfig) -> None:
+                config: CompareConfig, keep: dict[str, AdaptationMatrix]) -> None:
     matrix = adaptation_matrix(rows, config=config, match_tag=MATCH_TAG)
+    keep["matrix"] = matrix
     png = write_adaptation_png(matrix, run_dir / ADAPTATION_PNG)
     files.add("adaptation heatmap (PNG)", "png", png.read_bytes())
     page = html_page(title=f"New-device adaptation · run {run_id}", adaptation=matrix)
@@ -295,6 +301,35 @@ def _description(records: Sequence[ItemRecord], matches: int, tickets: Sequence[
     return "\n".join(lines)
 
 
+def _capacities(run_dir: Path, problems: list[str]) -> list[HostCapacity]:
+    try:
+        return load_capacities(run_dir)
+    except HarnessError as exc:
+        problems.append(f"host capacity: {exc}")
+        return []
+
+
+def _evidence(run_dir: Path, items: Sequence[_Item], problems: list[str]) -> dict[str, Evidence]:
+    """Picture and frame-time chart of every cell that did not pass cleanly (failed, broken, environment)."""
+    out: dict[str, Evidence] = {}
+    for item in items:
+        record = item.record
+        if (record.status == "passed" and record.environment is None) or record.status == "skipped":
+            continue
+        path = evidence_file(run_dir, record)
+        image = thumbnail_jpeg(path.read_bytes()) if path is not None else None
+        svg = None
+        if item.frame_times_ms:
+            try:
+                svg = frame_time_svg(item.frame_times_ms, title=f"{record.name}: frame time per content update",
+                                     budget_ms=item.budget_ms)
+            except CHART_ERRORS as exc:
+                problems.append(f"frame time of {record.name}: {exc}")
+        out[record.name] = Evidence(image=image, image_name=path.name if path is not None else "",
+                                    frame_time_svg=svg)
+    return out
+
+
 def write_overview(run_dir: Path, results_dir: Path, *, records: Sequence[ItemRecord], known: KnownIssues,
                    gate: Mapping[str, Any] | None, extra_pages: Mapping[str, str] | None = None,
                    config: CompareConfig | None = None) -> Path:
@@ -308,9 +343,11 @@ def write_overview(run_dir: Path, results_dir: Path, *, records: Sequence[ItemRe
     files = _Attachments(results_dir, run_id)
     items = _items(run_dir, records, files.problems)
     rows = [i.row for i in items]
+    adaptation: dict[str, AdaptationMatrix] = {}
     if rows:
         thresholds = config or default_config()
-        files.attempt("adaptation matrix", partial(_adaptation, files, run_dir, rows, run_id, thresholds))
+        files.attempt("adaptation matrix", partial(_adaptation, files, run_dir, rows, run_id, thresholds,
+                                                   adaptation))
         files.attempt("vendor comparison", partial(_vendors, files, rows, run_id, thresholds))
         _startup(files, rows)
     else:
@@ -333,10 +370,16 @@ def write_overview(run_dir: Path, results_dir: Path, *, records: Sequence[ItemRe
     if len(platforms) == 1:  # the report's environments match on it; with several it sits in "default"
         labels.append({"name": "platform", "value": platforms[0]})
     result_uuid = str(uuid.uuid5(_NAMESPACE, f"{run_id}/overview"))
+    landing = landing_html(records, run_id=run_id, capacities=_capacities(run_dir, files.problems),
+                           matrix=adaptation.get("matrix"),
+                           known={m.record.name: ", ".join(i.ticket for i in m.issues) for m in matches},
+                           evidence=_evidence(run_dir, items, files.problems), notes=files.problems)
+    (run_dir / LANDING_HTML).write_text(landing_page(landing, title=f"Run {run_id}"), encoding="utf-8")
     data = {
         "uuid": result_uuid, "historyId": OVERVIEW_HISTORY_ID, "testCaseId": OVERVIEW_TEST_CASE_ID,
-        "name": OVERVIEW_NAME, "fullName": OVERVIEW_FULL_NAME, "status": "passed", "stage": "finished",
+        "name": OVERVIEW_NAME, "fullName": OVERVIEW_FULL_NAME, "status": OVERVIEW_STATUS, "stage": "finished",
         "description": _description(records, len(matches), tickets, gate, files.problems, frame_charts),
+        "descriptionHtml": landing,
         "start": min(starts, default=now_ms), "stop": max(stops, default=now_ms),
         "labels": labels, "parameters": [], "links": [], "steps": [], "attachments": files.entries,
     }

@@ -112,6 +112,9 @@ class ItemRecord:
     attachments: list[str] = field(default_factory=list)  # paths relative to the run directory
     # Adaptation defects found, each {"defect": name, "value", "unit", "threshold", "summary"}: see docs/metrics.md
     defects: list[dict[str, Any]] = field(default_factory=list)
+    # Frame-rate findings the host explains (harness.hostcap): {"message", "defects", "reasons", "capacity", ...};
+    # such a cell is no SDK failure (docs/metrics.md, "Host capacity").
+    environment: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
@@ -166,7 +169,8 @@ def _require_keys(cls: type[CheckRecord] | type[ItemRecord], data: Mapping[str, 
     if not isinstance(data, Mapping):
         raise HarnessError(f"a {cls.__name__} must be a JSON object, got {type(data).__name__}")
     known = {f.name for f in fields(cls)}
-    optional = {"tags", "metrics", "checks", "error", "attachments", "defects"} if cls is ItemRecord else set()
+    optional = ({"tags", "metrics", "checks", "error", "attachments", "defects", "environment"}
+                if cls is ItemRecord else set())
     missing = sorted(known - optional - set(data))
     unknown = sorted(set(data) - known)
     if missing or unknown:

@@ -4,7 +4,7 @@ table with one column per scenario at the end of a run."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Final
 
 from harness.report.allure_meta import format_metric_value
@@ -26,6 +26,11 @@ def _first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else ""
 
 
+def key_numbers(record: ItemRecord) -> list[str]:
+    """The cell's key numbers where measured, e.g. ['812ms', '29.7fps']."""
+    return _key_numbers(record)
+
+
 def _key_numbers(record: ItemRecord) -> list[str]:
     out = []
     for metric, suffix in KEY_METRICS:
@@ -39,16 +44,25 @@ def format_cell(record: ItemRecord | None) -> str:
     """One table cell: status and key numbers, e.g. `PASS 812ms 29.7fps`; `-` when the cell did not run."""
     if record is None:
         return "-"
-    return " ".join([STATUS_WORDS[record.status], *_key_numbers(record)])
+    return " ".join([status_word(record), *_key_numbers(record)])
+
+
+def status_word(record: ItemRecord) -> str:
+    """PASS, FAIL, BROKEN, SKIP; ENV for a cell whose only findings the machine explains (harness.hostcap)."""
+    if record.environment is not None and record.status == "passed":
+        return "ENV"
+    return STATUS_WORDS[record.status]
 
 
 def _ordered_unique(values: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
-def format_summary(records: list[ItemRecord]) -> str:
-    """The end-of-run table: one row per (device, candidate), one column per scenario, then totals and the
-    failed or broken items with their cause."""
+def format_summary(records: list[ItemRecord], *, known: Mapping[str, str] | None = None) -> str:
+    """The end-of-run table: one row per (device, candidate), one column per scenario, then totals, the
+    environment-limited cells with their evidence, and the failed or broken items with their cause. `known`
+    (item name -> vendor ticket) marks known issues in the table, e.g. `FAIL [PF-77] 11.5fps`."""
+    known = known or {}
     if not records:
         return "No items finished.\n"
     devices = _ordered_unique([r.device for r in records])
@@ -59,7 +73,7 @@ def format_summary(records: list[ItemRecord]) -> str:
 
     device_w = max(len("device"), *(len(d) for d, _ in rows))
     cand_w = max(len("candidate"), *(len(c) for _, c in rows))
-    texts = {key: format_cell(rec) for key, rec in cells.items()}
+    texts = {key: _known_mark(format_cell(rec), known.get(rec.name)) for key, rec in cells.items()}
     # A column fits its cells and its scenario name (names beyond HEADER_MAX characters are shortened).
     col_w = {
         s: max(min(len(s), HEADER_MAX), *(len(texts.get((d, c, s), "-")) for d, c in rows)) for s in scenarios
@@ -86,13 +100,26 @@ def format_summary(records: list[ItemRecord]) -> str:
     causes = Counter(r.error["kind"] for r in finished if r.error and r.status in ("failed", "broken"))
     if causes:
         out.append("Failures by cause: " + ", ".join(f"{kind} {n}" for kind, n in causes.most_common()))
+    limited = [r for r in finished if r.environment is not None]
+    if limited:
+        out.append("Environment limited (the machine, not the SDK; not counted as failures):")
+        out += [_truncate(f"  ENV    {r.name}  {_first_line(str(r.environment.get('message', '')))}", LINE_WIDTH)
+                for r in limited if r.environment is not None]
     problems = [r for r in finished if r.status in ("failed", "broken")]
     if problems:
         out.append("Failed or broken:")
         for r in problems:
-            cause = f"{r.error['kind']}: {_first_line(r.error['message'])}" if r.error else _failed_checks(r)
-            out.append(_truncate(f"  {STATUS_WORDS[r.status]:<6} {r.name}  {cause}", LINE_WIDTH))
+            cause = f"{r.error['kind']}: {r.error['message'].strip()}" if r.error else _failed_checks(r)
+            mark = f" [known {known[r.name]}]" if r.name in known else ""
+            out.append(f"  {STATUS_WORDS[r.status]:<6} {r.name}{mark}  {cause}")
     return "\n".join(out) + "\n"
+
+
+def _known_mark(text: str, ticket: str | None) -> str:
+    if ticket is None:
+        return text
+    word, _, rest = text.partition(" ")
+    return f"{word} [{ticket}] {rest}".rstrip()
 
 
 def _failed_checks(record: ItemRecord) -> str:

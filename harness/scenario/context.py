@@ -73,3 +73,4 @@ class ItemContext:
     outcome: Outcome
     reporter: StepReporter
     label: str
+    effect_anchors: dict[str, str] = field(default_factory=dict)  # effect -> "face" | "screen" (candidate.effects)

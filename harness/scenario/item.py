@@ -14,16 +14,16 @@ from typing import TYPE_CHECKING, Any
 import allure
 import pytest
 
-from harness import stopsignals
+from harness import hostcap, stopsignals
 from harness.config.devices import Candidate, Device
 from harness.config.scenarios import Scenario
 from harness.devices.connection import end_session
 from harness.devices.session import as_infrastructure
 from harness.diskcheck import disk_error, is_disk_error
-from harness.errors import AppCrashError
+from harness.errors import AppCrashError, SdkDefectError
 from harness.report.allure_meta import allure_item_labels, attach_file, attach_metrics
 from harness.report.results import CheckRecord, ItemRecord, Status, error_info, item_dir_name, utc_now_iso
-from harness.scenario.context import Outcome
+from harness.scenario.context import NullReporter, Outcome
 from harness.scenario.runner import ScenarioRunner
 from harness.secrets import mask_data
 
@@ -33,7 +33,15 @@ if TYPE_CHECKING:
 
 
 class AllureSteps:
-    """StepReporter backed by Allure: each scenario step is an Allure step, files become attachments."""
+    """StepReporter backed by Allure: each scenario step is an Allure step, files become attachments.
+
+    Videos are not inlined into the single-file report: they stay beside it in the run folder and the item gets a
+    link to them (relative to allure-report/index.html). Of the key frames only the first is attached; all stay
+    in the item's folder."""
+
+    def __init__(self, run_dir: Path | None = None) -> None:
+        self.run_dir = run_dir
+        self.key_frames = 0
 
     @contextlib.contextmanager
     def step(self, title: str) -> Iterator[None]:
@@ -41,7 +49,20 @@ class AllureSteps:
             yield
 
     def attach(self, path: Path, name: str) -> None:
+        if path.suffix.lower() in LINKED_SUFFIXES and self.run_dir is not None:
+            with contextlib.suppress(ValueError):  # a file outside the run folder is attached as before
+                rel = path.resolve().relative_to(self.run_dir.resolve()).as_posix()
+                allure.dynamic.link(f"../{rel}", link_type="link", name=f"{name}: {rel}")
+                return
+        if name.startswith("key frame"):
+            self.key_frames += 1
+            if self.key_frames > MAX_KEY_FRAME_ATTACHMENTS:
+                return
         attach_file(path, name)
+
+
+LINKED_SUFFIXES = (".webm", ".mp4", ".mkv", ".mov")
+MAX_KEY_FRAME_ATTACHMENTS = 1
 
 
 # The defect class an unmet expectation points to, by the metric's name (first match wins).
@@ -106,6 +127,7 @@ def _cell(run: Run, item: ScenarioItem) -> dict[str, Any]:
 def run_item(run: Run, item: ScenarioItem) -> None:
     device, candidate, scenario = item.device, item.candidate, item.scenario
     item_dir = run.run_dir / "items" / item_dir_name(item.name)
+    capacity = _capacity(run, device)
     started_at, started = utc_now_iso(), time.monotonic()
     _label_item(item)
     if scenario.description:
@@ -113,19 +135,34 @@ def run_item(run: Run, item: ScenarioItem) -> None:
     outcome = Outcome()
     status: Status = "passed"
     error: dict[str, str] | None = None
+    environment: dict[str, Any] | None = None
     checks: list[CheckRecord] = []
     runner: ScenarioRunner | None = None
     try:
         runner = ScenarioRunner(services=run.services(), device=device, candidate=candidate, scenario=scenario,
-                                item_dir=item_dir, reporter=AllureSteps())
+                                item_dir=item_dir, reporter=AllureSteps(run.run_dir))
         outcome = runner.outcome
-        runner.run(keep_open=True)
+        try:
+            runner.run(keep_open=True)
+        except SdkDefectError as exc:
+            if not str(exc).startswith(FINAL_DEFECTS_PREFIX):
+                raise  # stopped mid-scenario: not a finding the host capacity can explain
+        runner_defects = {d["defect"] for d in outcome.defects}  # found by the runner, before the expectations
         checks = judge(scenario, outcome.metrics)
         failed = [c for c in checks if c.verdict == "fail"]
         for c in failed:
             outcome.add_defect(expectation_defect(c.metric), value=c.value, unit=c.unit, threshold=c.threshold,
                                summary=f"{c.metric} = {'not measured' if c.value is None else f'{c.value:g}'} "
                                        f"(expected {c.threshold})")
+        verdict = hostcap.judge_cell(capacity, defects=[d["defect"] for d in outcome.defects],
+                                     content_fps=outcome.metrics.get("content_fps"), cell_load1=hostcap.load1(),
+                                     expected_fps=_expected_fps(scenario))
+        environment = _set_aside(outcome, verdict)
+        failed = [c for c in failed if expectation_defect(c.metric) not in verdict.environment]
+        sdk_defects = [d for d in outcome.defects if d["defect"] in runner_defects]
+        if sdk_defects:
+            raise SdkDefectError(f"{FINAL_DEFECTS_PREFIX} {runner.label}: "
+                                 + "; ".join(d["summary"] for d in sdk_defects))
         if failed:
             raise AssertionError("[expectation] " + "; ".join(
                 f"{c.metric} = {'not measured' if c.value is None else f'{c.value:g}'} (expected {c.threshold})"
@@ -144,7 +181,9 @@ def run_item(run: Run, item: ScenarioItem) -> None:
     finally:
         with stopsignals.held():  # a stop signal waits until the record is written
             _finish_item(run, item, runner, outcome, status=status, error=error, checks=checks,
-                         started_at=started_at, started=started, item_dir=item_dir)
+                         started_at=started_at, started=started, item_dir=item_dir, environment=environment)
+    if environment is not None:
+        pytest.skip(str(environment["message"]))
 
 
 def _infrastructure(exc: BaseException, run: Run, item: ScenarioItem) -> BaseException:
@@ -159,7 +198,7 @@ def _infrastructure(exc: BaseException, run: Run, item: ScenarioItem) -> BaseExc
 
 def _finish_item(run: Run, item: ScenarioItem, runner: ScenarioRunner | None, outcome: Outcome, *, status: Status,
                  error: dict[str, str] | None, checks: list[CheckRecord], started_at: str, started: float,
-                 item_dir: Path) -> None:
+                 item_dir: Path, environment: dict[str, Any] | None) -> None:
     """Closes the item's session and writes its record (results.jsonl, results.json, details.json)."""
     try:
         if runner is not None:
@@ -170,7 +209,7 @@ def _finish_item(run: Run, item: ScenarioItem, runner: ScenarioRunner | None, ou
             checks=checks + [CheckRecord(**c) for c in outcome.checks],
             error=error, started_at=started_at, duration_s=round(time.monotonic() - started, 3),
             attachments=[str(p.relative_to(run.run_dir)) for p in outcome.attachments if p.exists()],
-            defects=list(outcome.defects),
+            defects=list(outcome.defects), environment=environment,
         )
         run.writer.add(record)  # first: the record is what a run must never lose
         try:
@@ -180,6 +219,35 @@ def _finish_item(run: Run, item: ScenarioItem, runner: ScenarioRunner | None, ou
             if is_disk_error(exc):
                 raise disk_error(exc, f"{item.name}: details not written") from None
             raise
+
+
+FINAL_DEFECTS_PREFIX = "[sdk] adaptation defects on"
+
+
+def _capacity(run: Any, device: Any) -> hostcap.HostCapacity | None:
+    """The host's capacity on this web profile, measured before the device's first item (None elsewhere)."""
+    def measure_now() -> hostcap.HostCapacity:
+        def make_runner(*, candidate: Any, scenario: Any, item_dir: Path) -> ScenarioRunner:
+            return ScenarioRunner(services=run.services(), device=device, candidate=candidate, scenario=scenario,
+                                  item_dir=item_dir, reporter=NullReporter())
+        return hostcap.measure(device, make_runner=make_runner, source_fps=float(run.clip_spec.fps),
+                               item_dir=run.run_dir / "host-capacity" / device.id)
+    return hostcap.book_for(run.run_dir).get(device, measure_now)
+
+
+def _expected_fps(scenario: Any) -> float | None:
+    threshold = scenario.expect.get("content_fps")
+    low = getattr(threshold, "min", None)
+    return float(low) if isinstance(low, int | float) else None
+
+
+def _set_aside(outcome: Outcome, verdict: hostcap.CellVerdict) -> dict[str, Any] | None:
+    """Moves the defects the machine explains out of the outcome's defects into the record's `environment`."""
+    if not verdict.limited:
+        return None
+    moved = [d for d in outcome.defects if d["defect"] in verdict.environment]
+    outcome.defects[:] = [d for d in outcome.defects if d["defect"] not in verdict.environment]
+    return {"message": verdict.message(), "defects": moved, "reasons": list(verdict.reasons), **verdict.evidence}
 
 
 def _end_session(runner: ScenarioRunner, item: ScenarioItem, status: Status, error: dict[str, str] | None) -> None:

@@ -17,11 +17,12 @@ import numpy as np
 
 from harness.analyze import decode_timeline
 from harness.capture.clip import ClipSpec, face_box, render_frame, skin_mask
+from harness.capture.clip import band_top as clip_band_top
 from harness.errors import AnalysisError, SdkDefectError
-from harness.metrics import adaptation, beauty, response, sticker, visual
+from harness.metrics import adaptation, beauty, recording, response, sticker, visual
 from harness.metrics.adaptation import Finding
 from harness.metrics.frames import analyze_timeline
-from harness.metrics.indexcode import band_top, decode_index, to_clip_frame
+from harness.metrics.indexcode import decode_index, to_clip_frame
 from harness.metrics.lut import Lut3D, apply_lut, load_cube
 from harness.metrics.visual_common import CheckResult
 from harness.scenario.context import ItemContext
@@ -118,7 +119,7 @@ def key_frame_checks(ctx: ItemContext, key_frames: Sequence[tuple[float, np.ndar
     positions: list[tuple[float, float] | None] = []
     findings: dict[str, list[Finding]] = {}
     responses: list[response.ColourResponse] = []
-    region = (0, 0, spec.width, band_top(spec.height))  # everything but the index-code band
+    region = (0, 0, spec.width, clip_band_top(spec))  # everything but the index-code band
     for n, (_t, frame) in enumerate(key_frames, start=1):
         if n == 1:
             shot = save_rgb(ctx.item_dir / "key_frame_1.png", frame)
@@ -136,18 +137,22 @@ def key_frame_checks(ctx: ItemContext, key_frames: Sequence[tuple[float, np.ndar
         exclude = response.spatial_exclusion(face_box(spec, found.index), beauty_on=state.beauty > 0,
                                              effect_on=state.effect != "none")
         responses.append(response.colour_response(
-            source, output, region=response.response_region(spec.width, spec.height, exclude=exclude),
+            source, output, region=response.response_region(spec.width, spec.height, exclude=exclude,
+                                                                  version=spec.version),
             bins=response.RESPONSE_BINS))
         base = source
         lut_path = ctx.filter_luts.get(state.filter) if state.filter != "none" else None
         if lut_path is not None:
             base = apply_lut(source, _lut(Path(lut_path)))
         plain_filter = state.beauty == 0 and state.effect == "none"
+        # Without a reference LUT the filter's colours are not known: it is judged as applied (filter_applied),
+        # consistent across devices (colour_response) and stable over key frames, not by colour findings.
+        colour_known = state.filter == "none" or lut_path is not None
         for finding in adaptation.classify_frame(
             frame, source=source, expected=base if (lut_path is not None and plain_filter) else None,
-            decoded=found, effect_expected=state.filter != "none" and plain_filter,
+            decoded=found, effect_expected=state.filter != "none" and plain_filter and lut_path is not None,
         ):
-            if plain_filter or finding.defect not in COLOUR_ONLY:
+            if (plain_filter and colour_known) or finding.defect not in COLOUR_ONLY:
                 findings.setdefault(finding.defect, []).append(finding)
         if state.filter != "none" and state.beauty == 0 and state.effect == "none":
             judge.add("filter_applied_delta_e", visual.filter_applied(output, source, region=region))
@@ -163,6 +168,8 @@ def key_frame_checks(ctx: ItemContext, key_frames: Sequence[tuple[float, np.ndar
                                                                      regions=beauty.face_regions(box)))
         if state.effect != "none":
             box = face_box(spec, found.index)
+            if ctx.effect_anchors.get(state.effect) == "screen":  # fixed to the screen: the whole picture
+                box = region
             result = sticker.sticker_presence(output, base, face_box=box)
             judge.add("effect_changed_share", result)
             dx, dy = result.detail.get("centroid_dx"), result.detail.get("centroid_dy")
@@ -248,3 +255,12 @@ def measure_recording_file(ctx: ItemContext, path: Path) -> None:
     m["recording_duration_ms"] = round(t_ms[-1] - t_ms[0] + interval, 1)
     m["recording_content_fps"] = round(float(timing["content_fps"]), 2)
     m["recording_dropped_frames"] = float(timing["dropped_frames"])
+    requested = ctx.outcome.details.get("recording_requested_ms")
+    if isinstance(requested, int | float) and requested > 0:  # a `record: SECONDS` step asked for this length
+        judged = recording.judge_recording(
+            requested_ms=float(requested), duration_ms=m["recording_duration_ms"],
+            content_fps=m["recording_content_fps"], source_fps=float(spec.fps), frames=len(t_ms),
+            dropped_frames=int(timing["dropped_frames"]))
+        m["recording_duration_error_pct"] = judged.duration_error_pct
+        m["recording_fps_share"] = judged.fps_share
+        ctx.outcome.details["recording_findings"] = list(judged.findings)

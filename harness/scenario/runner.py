@@ -11,7 +11,7 @@ from pathlib import Path
 from harness.config.devices import Candidate, Device
 from harness.config.scenarios import LaunchStep, Scenario, Step
 from harness.devices.session import DeviceSession
-from harness.errors import AnalysisError, InfrastructureError, SdkDefectError
+from harness.errors import AnalysisError, HarnessError, InfrastructureError, SdkDefectError
 from harness.metrics import stats
 from harness.metrics.frames import analyze_timeline
 from harness.platforms.base import (
@@ -52,8 +52,9 @@ class ScenarioRunner:
         self.state = AppState()
         self.outcome = Outcome()
         self.ctx = ItemContext(spec=services.clip_spec, state=self.state,
-                               filter_luts={name: f.lut for name, f in candidate.filters.items()},
-                               item_dir=item_dir, outcome=self.outcome, reporter=reporter, label=self.label)
+                               filter_luts={name: f.lut for name, f in candidate.filters.items() if f.lut is not None},
+                               item_dir=item_dir, outcome=self.outcome, reporter=reporter, label=self.label,
+                               effect_anchors={name: e.anchor for name, e in candidate.effects.items()})
         self.launches = 0
         self._handlers: dict[str, Callable[[Step], None]] = {
             "launch": self._launch,
@@ -89,10 +90,14 @@ class ScenarioRunner:
         """Logs, the device fingerprint and the platform's notes go into the item, then the app is closed."""
         try:
             if self.platform.session is not None:
-                self.outcome.details["device_fingerprint"] = self.platform.fingerprint().to_dict()
-                for path in self.platform.collect_logs(self.item_dir):
-                    self.outcome.attachments.append(path)
-                    self.reporter.attach(path, path.name)
+                # Read after a failure too; what cannot be read is recorded, never allowed to hide the item's error.
+                try:
+                    self.outcome.details["device_fingerprint"] = self.platform.fingerprint().to_dict()
+                    for path in self.platform.collect_logs(self.item_dir):
+                        self.outcome.attachments.append(path)
+                        self.reporter.attach(path, path.name)
+                except HarnessError as exc:
+                    self.outcome.details["item_end_error"] = str(exc)
         finally:
             self.outcome.details.update(self.platform.notes)
             if close:
@@ -159,8 +164,9 @@ class ScenarioRunner:
 
     def _select_filter(self, step: Step) -> None:
         session = self._session()
-        self._open_panel_for("select_filter", "select_filter", name=step.arg)
-        self._timed_change("filter", step.arg != "none", lambda: session.tap("select_filter", name=step.arg))
+        name = self.candidate.app_name("filter", str(step.arg))
+        self._open_panel_for("select_filter", "select_filter", name=name)
+        self._timed_change("filter", step.arg != "none", lambda: session.tap("select_filter", name=name))
         self.state.filter = str(step.arg)
 
     def _set_beauty(self, step: Step) -> None:
@@ -171,8 +177,9 @@ class ScenarioRunner:
 
     def _apply_effect(self, step: Step) -> None:
         session = self._session()
-        self._open_panel_for("apply_effect", "apply_effect", name=step.arg)
-        self._timed_change("effect", step.arg != "none", lambda: session.tap("apply_effect", name=step.arg))
+        name = self.candidate.app_name("effect", str(step.arg))
+        self._open_panel_for("apply_effect", "apply_effect", name=name)
+        self._timed_change("effect", step.arg != "none", lambda: session.tap("apply_effect", name=name))
         self.state.effect = str(step.arg)
 
     def _timed_change(self, kind: str, visible: bool, act: Callable[[], None]) -> None:
@@ -265,6 +272,7 @@ class ScenarioRunner:
         measure.measure_recording_file(self.ctx, recording.path)
 
     def _record(self, step: Step) -> None:
+        self.outcome.details["recording_requested_ms"] = float(step.arg) * 1000.0
         self._start_recording(step)
         time.sleep(float(step.arg))
         self._stop_recording(step)

@@ -3,22 +3,13 @@ no external files) that the Allure report embeds and `harness scorecard --html` 
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from typing import Final
 
+from harness.pagekit import STYLE, escape
 from harness.scorecard.model import Defect, DefectStatus, Scorecard, SdkCard
 
-_CSS: Final = """
-.scorecard{font:14px/1.4 system-ui,sans-serif;color:#222}
-.scorecard h1{font-size:20px}.scorecard h2{font-size:18px;margin-top:28px}.scorecard h3{font-size:15px}
-.scorecard table{border-collapse:collapse;margin:6px 0 14px}
-.scorecard th,.scorecard td{border:1px solid #bbb;padding:4px 8px;text-align:left;vertical-align:top}
-.scorecard th{background:#f2f2f2}.scorecard td.num{text-align:right;font-variant-numeric:tabular-nums}
-.scorecard .all{background:#b7e1b9}.scorecard .some{background:#ffd57a}.scorecard .none{background:#f19a9a}
-.scorecard .open{background:#f19a9a}.scorecard .not_verified{background:#d9d9d9}
-.scorecard .fixed{background:#b7e1b9}.scorecard .meta{color:#555}
-"""
+_CSS: Final = STYLE
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], *, indent: str = "  ") -> list[str]:
@@ -118,14 +109,14 @@ def format_scorecard(card: Scorecard) -> str:
 
 def _cell_html(text: str) -> str:
     if text.lstrip("-").isdigit():
-        return f'<td class="num">{html.escape(text)}</td>'
-    return f"<td>{html.escape(text)}</td>"
+        return f'<td class="num">{escape(text)}</td>'
+    return f"<td>{escape(text)}</td>"
 
 
 def _html_table(headers: Sequence[str], rows: Sequence[Sequence[str]], *, row_class: Sequence[str],
                 links: Sequence[str | None] = ()) -> str:
     """A table of escaped text; `links[i]`, when given, replaces row i's "ticket" cell (already HTML)."""
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
     ticket_col = headers.index("ticket") if "ticket" in headers else -1
     body = []
     for i, row in enumerate(rows):
@@ -145,28 +136,28 @@ def _pass_class(passing: int, devices: int) -> str:
 def _ticket_link(d: Defect) -> str | None:
     if d.ticket is None or d.ticket_url is None:
         return None
-    return (f'<a href="{html.escape(d.ticket_url)}" title="{html.escape(d.ticket_title or "")}">'
-            f"{html.escape(_ticket_text(d))}</a>")
+    return (f'<a href="{escape(d.ticket_url)}" title="{escape(d.ticket_title or "")}">'
+            f"{escape(_ticket_text(d))}</a>")
 
 
 def _sdk_html(vendor: str, sdk: SdkCard) -> list[str]:
-    out = [f"<h2>{html.escape(vendor)}: {html.escape(sdk.sdk)}</h2>", "<h3>Devices passing per version</h3>"]
+    out = [f"<h2>{escape(vendor)}: {escape(sdk.sdk)}</h2>", "<h3>Devices passing per version</h3>"]
     classes = [_pass_class(len(v.passing), len(v.devices)) for v in sdk.versions]
     out.append(_html_table(_VERSION_HEADERS, _version_rows(sdk, one_line=True), row_class=classes))
     for title, headers, rows, status in _sections(sdk):
         links = [_ticket_link(d) for d in sdk.with_status(status)]
-        out += [f"<h3>{html.escape(title)}</h3>",
+        out += [f"<h3>{escape(title)}</h3>",
                 _html_table(headers, rows, row_class=[status] * len(rows), links=links)]
     if not sdk.defects:
         out.append("<p>No adaptation defects seen.</p>")
-    out.append(f"<p><b>Release cadence:</b> {html.escape(sdk.cadence_label)}</p>")
+    out.append(f"<p><b>Release cadence:</b> {escape(sdk.cadence_label)}</p>")
     return out
 
 
 def scorecard_section(card: Scorecard) -> str:
     """The scorecard as one HTML fragment (a <section> with its own scoped <style>), to put in a page."""
     out = [f"<section class=\"scorecard\"><style>{_CSS}</style>", "<h1>Vendor scorecard</h1>",
-           f'<p class="meta">{html.escape(_header(card))}</p>']
+           f'<p class="meta">{escape(_header(card))}</p>']
     if not card.vendors:
         out.append("<p>No runs are stored yet.</p>")
     for vendor in card.vendors:

@@ -26,7 +26,7 @@ Dialect = Literal["sqlite", "postgresql"]
 POSTGRES_SCHEMES: Final = ("postgresql", "postgres")
 ALLOWED_TARGETS: Final = (
     "a file path (SQLite, e.g. reports/results.db), sqlite:///path/to/results.db, "
-    "or postgresql://user@host:port/dbname"
+    "or postgresql://host:port/dbname (user and password from the URL or PGUSER / PGPASSWORD)"
 )
 
 def mask_url(text: str) -> str:

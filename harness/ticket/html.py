@@ -4,22 +4,9 @@ reference to any other file or address, so it opens from a mail or a ticket atta
 from __future__ import annotations
 
 import base64
-from html import escape
-from typing import Final
 
+from harness.pagekit import STYLE, escape
 from harness.ticket.content import Block, Code, Document, Images, Items, Para, Table, plain_sections
-
-STYLE: Final = """
-body { font: 14px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 72em; padding: 0 1em;
-color: #1d1d1f; }
-h1 { font-size: 1.4em; } h2 { font-size: 1.15em; margin-top: 1.6em; border-bottom: 1px solid #ddd; }
-table { border-collapse: collapse; margin: .5em 0; } td, th { border: 1px solid #ccc; padding: .25em .6em;
-text-align: left; vertical-align: top; } th { background: #f3f3f3; }
-pre { background: #f6f6f6; padding: .6em; overflow-x: auto; font-size: 12px; white-space: pre-wrap; }
-figure { display: inline-block; margin: .5em 1em .5em 0; } figure img { max-width: 100%; max-height: 32em;
-border: 1px solid #ccc; } figcaption { font-size: 12px; color: #555; }
-.verdict-fail, .verdict-defect { color: #b00020; font-weight: 600; }
-"""
 
 
 def _cell(text: str, *, header: tuple[str, ...], column: int) -> str:

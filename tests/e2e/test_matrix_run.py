@@ -214,3 +214,22 @@ def _browser_pids() -> set[int]:
         ["pgrep", "-f", "chromium|chromedriver|appium"], capture_output=True, text=True, check=False
     )
     return {int(p) for p in out.stdout.split()} - {os.getpid()}
+
+
+def test_host_capacity_measured_per_web_device(matrix_run: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+    """The pass-through page ran once per web profile through the real Appium server and Chromium, and every cell
+    whose frame rate the machine explains carries that evidence (docs/metrics.md, "Host capacity")."""
+    proc, run_dir = matrix_run
+    capacities = {c["device"]: c for c in json.loads((run_dir / "host_capacity.json").read_text())}
+    assert set(capacities) == {"pixel7", "moto-e13"}
+    for capacity in capacities.values():
+        assert capacity["error"] is None, capacity
+        assert 5 < capacity["content_fps"] <= 31, capacity  # the camera's 30 fps, or what the host delivers
+        assert capacity["frame_time_p50_ms"] > 0
+        assert capacity["cores"] >= 1
+    for r in _records(run_dir):
+        if r.get("environment"):
+            assert r["status"] == "passed", r
+            assert r["environment"]["capacity"]["device"] == r["device"], r
+            assert "[environment]" in r["environment"]["message"]
+            assert f"ENV    {r['name']}" in proc.stdout
