@@ -156,19 +156,26 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     import allure_commons
     from allure_commons.logger import AllureFileLogger
 
-    for plugin in allure_commons.plugin_manager.get_plugins():
-        if isinstance(plugin, AllureFileLogger):
-            write = plugin._report_item
+    manager = allure_commons.plugin_manager
+    for plugin in manager.get_plugins():
+        if not isinstance(plugin, AllureFileLogger):
+            continue
+        for caller in manager.get_hookcallers(plugin) or []:
+            for impl in caller.get_hookimpls():
+                if impl.plugin is plugin:
+                    impl.function = _noting_write_errors(impl.function, run.report_notes)
 
-            def guarded(item: Any, write: Any = write) -> None:
-                try:
-                    write(item)
-                except OSError as exc:
-                    note = f"Allure result files not written: {exc.strerror} (errno {exc.errno})"
-                    if note not in run.report_notes:
-                        run.report_notes.append(note)
 
-            plugin._report_item = guarded  # type: ignore[method-assign]
+def _noting_write_errors(write: Any, notes: list[str]) -> Any:
+    def guarded(*args: Any, **kwargs: Any) -> None:
+        try:
+            write(*args, **kwargs)
+        except OSError as exc:
+            note = f"Allure result files not written: {exc.strerror} (errno {exc.errno})"
+            if note not in notes:
+                notes.append(note)
+
+    return guarded
 
 
 def _keep_inputs(run_dir: Path, devices_file: Path, scenarios: Any) -> None:

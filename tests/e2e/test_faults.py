@@ -393,9 +393,8 @@ def test_unwritable_or_small_run_folder_stops_before_anything_starts(tmp_path: P
     assert "MB free" in small.output(), small.output()
     subprocess.run(["mount", "-o", "remount,ro", str(small_fs)], check=True)
     ro = Harness(tmp_path, scen, small_fs / "run-ro", env={"HARNESS_MIN_FREE_MB": "1"})
-    assert ro.finish() == 3
+    assert ro.finish() == 2  # --run-dir names a folder that cannot be written: the option is wrong (preflight)
     assert "is not writable" in ro.output(), ro.output()
-    assert "errno 30" in ro.output(), ro.output()
     for h in (small, ro):
         assert h.groups == {}, h.output()
         assert len(h.output().strip().splitlines()) <= 3, h.output()
