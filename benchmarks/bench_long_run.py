@@ -3,9 +3,9 @@ while the harness's memory, open files and processes are sampled; nothing may be
 
     flock /tmp/e2e.lock .venv/bin/python benchmarks/bench_long_run.py [--items 1000] [--every 25] [--json FILE]
 
-The run is `harness run --repeat N --no-report` of one tiny scenario (`launch: cold`, `wait: 0.2`) on pixel7 x
-glfx@1.0, so items #1..#N are one cell repeated. Every `--every` finished items (read from results.jsonl) it
-samples:
+The run is `harness run --repeat R --no-report` of copies of one tiny scenario (`launch: cold`, `wait: 0.2`)
+on pixel7 x glfx@1.0: ceil(N / 100) copies, R = N / copies (--repeat allows at most 100). Every `--every` finished
+items (read from results.jsonl) it samples:
 - harness_rss_mb: resident memory (VmRSS) of the harness process itself;
 - tree_rss_mb: VmRSS summed over the harness, its own process group and the process groups it recorded in
   .cache/pids/ (Appium server, chromedriver, Chromium): shared pages are counted once per process;
@@ -92,11 +92,15 @@ def main() -> int:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-long-"))
     (work / "scenarios").mkdir()
-    (work / "scenarios" / "tick.yaml").write_text(SCENARIO)
+    # --repeat allows at most 100: N items are ceil(N / 100) identical scenario files x the repeat count.
+    files = -(-args.items // 100)
+    repeat = -(-args.items // files)
+    for i in range(files):
+        (work / "scenarios" / f"tick-{i:02d}.yaml").write_text(SCENARIO.replace("name: tick", f"name: tick-{i:02d}"))
     run_dir = work / "run"
     cmd = [sys.executable, "-m", "harness.cli", "run", "--device", "pixel7", "--candidate", "glfx@1.0",
            "--scenarios", str(work / "scenarios"), "--run-dir", str(run_dir), "--store", str(work / "r.db"),
-           "--no-report", "--repeat", str(args.items)]
+           "--no-report", "--repeat", str(repeat)]
     print(f"load average {os.getloadavg()[0]:.1f}; {args.items} items; {' '.join(cmd[2:])}", flush=True)
     started = time.monotonic()
     with (work / "out.txt").open("w") as out:
