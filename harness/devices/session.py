@@ -181,7 +181,8 @@ class DeviceSession:
         try:
             self.driver = webdriver.Remote(connection, options=options)
         except InfrastructureError as exc:
-            raise InfrastructureError(f"[infrastructure] session not created on {self.label}: {exc}") from None
+            reason = str(exc).removeprefix("[infrastructure] ")
+            raise InfrastructureError(f"[infrastructure] session not created on {self.label}: {reason}") from None
         except _OPEN_ERRORS as exc:
             raise InfrastructureError(
                 f"[infrastructure] session not created on {self.label} via {mask_url(self.server_url)}: "
