@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from harness import stopsignals
 from harness.config import load_config, load_scenarios, validate_matrix
 from harness.devices.connection import preflight
 from harness.errors import ConfigError, HarnessError, ServiceUnavailableError
@@ -121,8 +122,10 @@ def pytest_configure(config: pytest.Config) -> None:
         gate = _gate_request(config, run_dir, devices=devices, candidates=candidates, scenarios=scenarios)
     except HarnessError as exc:
         raise pytest.UsageError(str(exc)) from exc
+    _before_run(run_dir)
     run = Run(run_id=run_id, run_dir=run_dir, config=matrix, scenarios=scenarios, devices=devices,
               candidates=candidates)
+    stopsignals.install()  # SIGTERM, SIGHUP: like Ctrl-C (docs/faults.md)
     _keep_inputs(run_dir, devices_file, scenarios)
     run.kind = config.getoption("run_kind")
     run.known_issues = known
@@ -134,6 +137,51 @@ def pytest_configure(config: pytest.Config) -> None:
     if not getattr(config.option, "allure_report_dir", None):
         config.option.allure_report_dir = str(run.results_dir)
         config.option.clean_alluredir = False
+
+
+def _before_run(run_dir: Path) -> None:
+    """Ends what a killed run of this project left running (harness.procs) and checks the run folder takes the
+    run (harness.diskcheck): else exit 3 with one line, before any device is touched."""
+    from harness import procs
+    from harness.diskcheck import RunFolderError, check_run_folder
+
+    procs.reap_stale()
+    try:
+        check_run_folder(run_dir)
+    except RunFolderError as exc:
+        pytest.exit(str(exc), returncode=3)  # one line on stderr: "Exit: [infrastructure] run folder ..."
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """allure-pytest's result files: a write that fails (disk full) is noted for the report, not an INTERNALERROR;
+    the run stops at the item's own record instead (harness.report.results)."""
+    run = session.config.stash.get(RUN_KEY, None)
+    if run is None or not run.write_files:
+        return
+    import allure_commons
+    from allure_commons.logger import AllureFileLogger
+
+    manager = allure_commons.plugin_manager
+    for plugin in manager.get_plugins():
+        if not isinstance(plugin, AllureFileLogger):
+            continue
+        for caller in manager.get_hookcallers(plugin) or []:
+            for impl in caller.get_hookimpls():
+                if impl.plugin is plugin:
+                    impl.function = _noting_write_errors(impl.function, run.report_notes)
+
+
+def _noting_write_errors(write: Any, notes: list[str]) -> Any:
+    def guarded(*args: Any, **kwargs: Any) -> None:
+        try:
+            write(*args, **kwargs)
+        except OSError as exc:
+            note = f"Allure result files not written: {exc.strerror} (errno {exc.errno})"
+            if note not in notes:
+                notes.append(note)
+
+    return guarded
 
 
 def _keep_inputs(run_dir: Path, devices_file: Path, scenarios: Any) -> None:
@@ -259,17 +307,24 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run = session.config.stash.get(RUN_KEY, None)
     if run is None or not run.write_files:
         return
+    stopsignals.finishing()  # a second SIGTERM waits until the results and report are written
     run.stop()
     stopped = session.shouldstop if isinstance(session.shouldstop, str) else None
+    if stopsignals.received():
+        stopped = f"the run was stopped by {stopsignals.received()}"
     if stopped:
         run.run_failed = f"the run stopped: {stopped}"
     elif exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR):
         run.run_failed = f"pytest stopped with exit status {int(exitstatus)} ({pytest.ExitCode(exitstatus).name})"
     from harness.report.finish import finish_run
 
-    run.report_path = finish_run(run, report_name=session.config.getoption("report_name"),
-                                 store_url=session.config.getoption("store"),
-                                 report=not session.config.getoption("no_report"))
+    try:
+        run.report_path = finish_run(run, report_name=session.config.getoption("report_name"),
+                                     store_url=session.config.getoption("store"),
+                                     report=not session.config.getoption("no_report"))
+    except OSError as exc:  # the run folder cannot be written (disk full): one line, the run exits 3
+        run.report_error = f"the run folder cannot be written: {exc.strerror} (errno {exc.errno})"
+        stopped = stopped or run.report_error
     from harness.exitcodes import run_exit_code
 
     # The harness's exit codes for plain pytest runs too: 0 passed, 1 failed, 3 infrastructure (docs: README).

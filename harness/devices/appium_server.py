@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
+from harness import procs
 from harness.errors import InfrastructureError, ServiceUnavailableError
 
 APPIUM_BIN_ENV = "HARNESS_APPIUM_BIN"  # another Appium executable than the project's .tools one
@@ -58,7 +59,11 @@ class AppiumServer:
     port: int = 0
     host: str = "127.0.0.1"
     start_timeout_s: float = 60.0
+    # A detached server outlives the command that started it (`harness grid up`, whose state file owns it): no
+    # parent-death signal, no pid file. A run's own server is never detached.
+    detached: bool = False
     _proc: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
+    _owned: procs.OwnedProcess | None = field(default=None, init=False, repr=False)
     version: str = field(default="", init=False)
 
     @property
@@ -98,9 +103,14 @@ class AppiumServer:
             "--allow-insecure", ALLOW_INSECURE,
         ]
         with (self.log_path.parent / "appium.stdout.log").open("ab") as out:
+            # Its own process group (chromedriver and the browsers it starts join it), SIGTERMed if the harness
+            # dies, and a pid file so that the next run ends what a killed run left (harness.procs).
             self._proc = subprocess.Popen(
-                cmd, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True
+                cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+                start_new_session=True, preexec_fn=None if self.detached else procs.die_with_parent,
             )
+        if not self.detached:
+            self._owned = procs.record("appium", self._proc.pid)
         deadline = time.monotonic() + self.start_timeout_s
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
@@ -130,18 +140,26 @@ class AppiumServer:
             return None
 
     def stop(self, timeout_s: float = 10.0) -> None:
+        """Ends the server's whole process group (chromedriver, browsers), also when the server itself died."""
         proc, self._proc = self._proc, None
-        if proc is None or proc.poll() is not None:
+        owned, self._owned = self._owned, None
+        if proc is None:
             return
+        if owned is not None:
+            procs.end_group(owned, timeout_s=timeout_s)
+        elif proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+                proc.wait(timeout=timeout_s)
+            except ProcessLookupError:
+                pass
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
         try:
-            os.killpg(proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            return
-        try:
-            proc.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        procs.forget(owned)
 
     def __enter__(self) -> AppiumServer:
         return self.start()

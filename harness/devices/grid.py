@@ -220,7 +220,7 @@ def grid_up(devices: Sequence[Any], *, hub_port: int = DEFAULT_HUB_PORT, registe
         state.save()
         for device in served:
             appium = AppiumServer(project_root=project_root(),
-                                  log_path=directory / "logs" / device.id / "appium.log").start()
+                                  log_path=directory / "logs" / device.id / "appium.log", detached=True).start()
             proc = appium._proc
             assert proc is not None
             state.processes.append(StartedProcess(role="appium", name=device.id, pid=proc.pid, port=appium.port,

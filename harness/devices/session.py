@@ -8,13 +8,19 @@ that fails is an InfrastructureError, an app that crashes or lacks a control is 
 from __future__ import annotations
 
 import base64
+import http.client
+import json
 import time
 import urllib.error
+import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any
 
+import urllib3.exceptions
 from appium import webdriver
 from appium.options.common import AppiumOptions
+from appium.webdriver.appium_connection import AppiumConnection
+from appium.webdriver.client_config import AppiumClientConfig
 from appium.webdriver.common.appiumby import AppiumBy
 from selenium.common.exceptions import (
     InvalidSessionIdException,
@@ -43,6 +49,84 @@ STRATEGIES: dict[str, str] = {
 # Messages of a WebDriver error that mean the app's process died, not the infrastructure.
 _CRASH_MARKERS = ("tab crashed", "target crashed", "renderer crashed", "page crash", "target frame detached",
                   "instrumentation process is not running", "application is not running")
+
+
+# Transport failures between the harness and the server: never the SDK's fault.
+TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (
+    urllib3.exceptions.HTTPError, http.client.HTTPException, urllib.error.URLError, ConnectionError, TimeoutError,
+)
+
+_OPEN_ERRORS: tuple[type[BaseException], ...] = (WebDriverException, OSError, *TRANSPORT_ERRORS)
+_QUIT_ERRORS: tuple[type[BaseException], ...] = (WebDriverException, InfrastructureError, OSError, *TRANSPORT_ERRORS)
+
+
+def as_infrastructure(exc: BaseException, *, server_url: str, label: str) -> InfrastructureError | None:
+    """A transport failure (urllib3 MaxRetryError/ProtocolError/NewConnectionError, http.client errors, a refused
+    or reset connection) as a one-line InfrastructureError naming the server, without request or response bodies;
+    None for anything else."""
+    if isinstance(exc, InfrastructureError):
+        return exc
+    if not isinstance(exc, TRANSPORT_ERRORS):
+        return None
+    return InfrastructureError(f"[infrastructure] server at {mask_url(server_url)} unreachable for {label}: "
+                               f"{_transport_reason(exc)}")
+
+
+def _transport_reason(exc: BaseException) -> str:
+    """The innermost reason (ConnectionRefusedError, RemoteDisconnected) by its class and errno, not its text."""
+    inner: BaseException = exc
+    for _ in range(5):
+        nxt = getattr(inner, "reason", None)
+        if isinstance(nxt, BaseException):
+            inner = nxt
+            continue
+        args = [a for a in getattr(inner, "args", ()) if isinstance(a, BaseException)]
+        if args:
+            inner = args[-1]
+            continue
+        break
+    errno_ = getattr(inner, "errno", None)
+    return f"{type(inner).__name__}" + (f" (errno {errno_})" if errno_ else "")
+
+
+def _w3c_error(value: object) -> bool:
+    """A body that is a WebDriver error answer ({"value": {"error": ...}}), as Appium sends for its own errors."""
+    try:
+        data = json.loads(value) if isinstance(value, str | bytes) else value
+    except ValueError:
+        return False
+    inner = data.get("value") if isinstance(data, dict) else None
+    return isinstance(inner, dict) and "error" in inner
+
+
+class CheckedConnection(AppiumConnection):
+    """The WebDriver connection of a session: a 5xx answer that is not a WebDriver error (a proxy, a farm's
+    gateway, a server falling over) and every transport failure become a one-line InfrastructureError here, at
+    the session boundary, so no request body or multi-thousand-line traceback reaches a console or report."""
+
+    label = "the device"
+
+    def _request(self, method: str, url: str, body: object = None) -> dict[str, object]:
+        where = urllib.parse.urlsplit(url).path
+        try:
+            answer: dict[str, object] = super()._request(method, url, body)
+        except TRANSPORT_ERRORS as exc:
+            raise InfrastructureError(
+                f"[infrastructure] {method} {_path_kind(where)} to {mask_url(self.client_config.remote_server_addr)}"
+                f" failed for {self.label}: {_transport_reason(exc)}") from None
+        status = answer.get("status")
+        if isinstance(status, int) and status >= 500 and not _w3c_error(answer.get("value")):
+            raise InfrastructureError(
+                f"[infrastructure] {mask_url(self.client_config.remote_server_addr)} answered HTTP {status} to "
+                f"{method} {_path_kind(where)} for {self.label} (not a WebDriver answer)")
+        return answer
+
+
+def _path_kind(path: str) -> str:
+    """/session/3f9.../element/7a/click -> /session/{id}/element/{id}/click (no ids in messages)."""
+    parts = path.split("/")
+    return "/".join("{id}" if i > 0 and parts[i - 1] in ("session", "element", "shadow", "frame") else p
+                    for i, p in enumerate(parts))
 
 
 def split_locator(locator: str) -> tuple[str, str]:
@@ -92,9 +176,14 @@ class DeviceSession:
         options = AppiumOptions()
         options.load_capabilities(self.capabilities)
         started = time.monotonic()
+        connection = CheckedConnection(client_config=AppiumClientConfig(remote_server_addr=self.server_url))
+        connection.label = self.label
         try:
-            self.driver = webdriver.Remote(self.server_url, options=options)
-        except (WebDriverException, urllib.error.URLError, ConnectionError, OSError) as exc:
+            self.driver = webdriver.Remote(connection, options=options)
+        except InfrastructureError as exc:
+            reason = str(exc).removeprefix("[infrastructure] ")
+            raise InfrastructureError(f"[infrastructure] session not created on {self.label}: {reason}") from None
+        except _OPEN_ERRORS as exc:
             raise InfrastructureError(
                 f"[infrastructure] session not created on {self.label} via {mask_url(self.server_url)}: "
                 f"{_first_line(exc)}"
@@ -231,10 +320,10 @@ class DeviceSession:
             if is_crash(exc):
                 raise AppCrashError(f"[sdk] the app crashed on {self.label}: {_first_line(exc)}") from exc
             raise
-        except (urllib.error.URLError, ConnectionError) as exc:
+        except TRANSPORT_ERRORS as exc:
             raise InfrastructureError(
-                f"[infrastructure] Appium server at {mask_url(self.server_url)} unreachable: {_first_line(exc)}"
-            ) from exc
+                f"[infrastructure] Appium server at {mask_url(self.server_url)} unreachable: {_transport_reason(exc)}"
+            ) from None
 
     def quit(self) -> None:
         driver, self.driver = self.driver, None
@@ -242,7 +331,7 @@ class DeviceSession:
             return
         try:
             driver.quit()
-        except (WebDriverException, urllib.error.URLError, ConnectionError, OSError):
+        except _QUIT_ERRORS:
             # The session is gone either way; the server log keeps the details.
             return
 

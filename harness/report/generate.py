@@ -20,6 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Final
 
+from harness import procs
 from harness.errors import ConfigError, HarnessError, InfrastructureError
 from harness.report.allure_meta import allure3_category_rules, mask_allure_results
 from harness.report.known import known_issue_category_rules
@@ -166,7 +167,8 @@ def _run_logged(command: list[str], *, cwd: Path, log_path: Path, timeout_s: flo
         stamp = datetime.now(UTC).isoformat(timespec="seconds")
         fh.write(f"\n== {stamp} $ {' '.join(command)} (cwd {cwd})\n")
         fh.flush()
-        proc = subprocess.Popen(command, cwd=cwd, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(command, cwd=cwd, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True,
+                                preexec_fn=procs.die_with_parent)  # ends with the harness (docs/faults.md)
         try:
             return proc.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:

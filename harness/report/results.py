@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import Any, Final, Literal, Protocol, get_args
 
+from harness.diskcheck import disk_error
 from harness.errors import AnalysisError, ConfigError, HarnessError, InfrastructureError, SdkDefectError
 from harness.secrets import mask_data, mask_secrets
 
@@ -230,29 +231,53 @@ class ResultsWriter:
         return list(self._records)
 
     def add(self, record: ItemRecord) -> None:
-        line = _dumps(record) + "\n"
+        """Appends the record as one whole line and replaces results.json. A write that fails (disk full, folder
+        made read-only) leaves both files as they were and raises RunFolderError; the record is kept in memory
+        for the summary."""
+        line = (_dumps(record) + "\n").encode("utf-8")
         with self._lock:
-            with self.jsonl_path.open("a", encoding="utf-8") as fh:
-                fh.write(line)
-                fh.flush()
-                os.fsync(fh.fileno())
             self._records.append(record)
-            self._write_json()
+            try:
+                size = self.jsonl_path.stat().st_size if self.jsonl_path.exists() else 0
+                try:
+                    with self.jsonl_path.open("ab") as fh:
+                        fh.write(line)
+                        fh.flush()
+                        os.fsync(fh.fileno())
+                    self._write_json()
+                except OSError:
+                    _truncate(self.jsonl_path, size)  # both files keep the same records, whole lines only
+                    raise
+            except OSError as exc:
+                raise disk_error(exc, f"result of {record.name} not written to the run folder {self.run_dir}") from None
 
     def _write_json(self) -> None:
         tmp = self.json_path.with_name(f".{RESULTS_JSON}.{os.getpid()}.tmp")
         items = [mask_data(r.to_dict()) for r in self._records]
         payload = json.dumps(items, ensure_ascii=False, allow_nan=False, indent=1)
-        with tmp.open("w", encoding="utf-8") as fh:
-            fh.write(payload + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        tmp.replace(self.json_path)
+        try:
+            with tmp.open("w", encoding="utf-8") as fh:
+                fh.write(payload + "\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            tmp.replace(self.json_path)
+        except OSError:
+            tmp.unlink(missing_ok=True)
+            raise
         dir_fd = os.open(self.run_dir, os.O_RDONLY)  # make the rename itself durable
         try:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+
+
+def _truncate(path: Path, size: int) -> None:
+    """Cuts a partly appended line off again (best effort: the disk may refuse this too)."""
+    try:
+        with path.open("r+b") as fh:
+            fh.truncate(size)
+    except OSError:
+        pass
 
 
 def _drop_torn_tail(path: Path) -> None:

@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING, Any
 import allure
 import pytest
 
-from harness import hostcap
+from harness import hostcap, stopsignals
 from harness.config.devices import Candidate, Device
 from harness.config.scenarios import Scenario
 from harness.devices.connection import end_session
+from harness.devices.session import as_infrastructure
+from harness.diskcheck import disk_error, is_disk_error
 from harness.errors import AppCrashError, SdkDefectError
 from harness.report.allure_meta import allure_item_labels, attach_file, attach_metrics
 from harness.report.results import CheckRecord, ItemRecord, Status, error_info, item_dir_name, utc_now_iso
@@ -172,15 +174,43 @@ def run_item(run: Run, item: ScenarioItem) -> None:
                 f"{c.metric} = {'not measured' if c.value is None else f'{c.value:g}'} (expected {c.threshold})"
                 for c in failed))
     except BaseException as exc:
-        # KeyboardInterrupt and the like are not Exceptions: the item is broken, what it took is kept.
-        status = "failed" if isinstance(exc, AssertionError) else "broken"
-        if isinstance(exc, AppCrashError):
+        # KeyboardInterrupt and the like (SIGTERM, SIGHUP: harness.stopsignals) are not Exceptions: the item is
+        # broken, what it took is kept. A transport failure or a full disk is an infrastructure fault, one line.
+        mapped = _infrastructure(exc, run, item)
+        status = "failed" if isinstance(mapped, AssertionError) else "broken"
+        if isinstance(mapped, AppCrashError):
             outcome.add_defect("crash", value=None, unit="", threshold="the app keeps running", summary=str(exc))
-        error = error_info(exc)
+        error = error_info(mapped)
+        if mapped is not exc:
+            raise mapped from None
         raise
     finally:
+        with stopsignals.held():  # a stop signal waits until the record is written
+            _finish_item(run, item, runner, outcome, status=status, error=error, checks=checks,
+                         started_at=started_at, started=started, item_dir=item_dir, environment=environment,
+                         spans=spans)
+    if environment is not None:
+        pytest.skip(str(environment["message"]))
+
+
+def _infrastructure(exc: BaseException, run: Run, item: ScenarioItem) -> BaseException:
+    """The exception as the record and the console show it: transport failures and run-folder write failures
+    become one-line infrastructure errors (harness.devices.session, harness.diskcheck)."""
+    if is_disk_error(exc):
+        assert isinstance(exc, OSError)
+        return disk_error(exc, f"{item.name}: the run folder cannot be written")
+    url = run.appium.url if run.appium is not None and item.device.connection == "local" else "the server"
+    return as_infrastructure(exc, server_url=url, label=item.device.id) or exc
+
+
+def _finish_item(run: Run, item: ScenarioItem, runner: ScenarioRunner | None, outcome: Outcome, *, status: Status,
+                 error: dict[str, str] | None, checks: list[CheckRecord], started_at: str, started: float,
+                 item_dir: Path, environment: dict[str, Any] | None, spans: Spans) -> None:
+    """Closes the item's session and writes its record (results.jsonl, results.json, details.json)."""
+    try:
         if runner is not None:
             _end_session(runner, item, status, error)
+    finally:
         writing = time.monotonic()
         record = ItemRecord(
             **_cell(run, item), status=status, metrics=dict(outcome.metrics),
@@ -189,13 +219,16 @@ def run_item(run: Run, item: ScenarioItem) -> None:
             attachments=[str(p.relative_to(run.run_dir)) for p in outcome.attachments if p.exists()],
             defects=list(outcome.defects), environment=environment,
         )
-        run.writer.add(record)
-        attach_metrics(outcome.metrics)
-        spans.seconds["writing"] = time.monotonic() - writing  # details.json itself comes after
-        outcome.details["timing_s"] = {**spans.to_dict(), "item": record.duration_s}
-        _write_details(item_dir, outcome)
-    if environment is not None:
-        pytest.skip(str(environment["message"]))
+        run.writer.add(record)  # first: the record is what a run must never lose
+        try:
+            spans.seconds["writing"] = time.monotonic() - writing  # details.json itself comes after
+            outcome.details["timing_s"] = {**spans.to_dict(), "item": record.duration_s}
+            _write_details(item_dir, outcome)
+            attach_metrics(outcome.metrics)
+        except OSError as exc:
+            if is_disk_error(exc):
+                raise disk_error(exc, f"{item.name}: details not written") from None
+            raise
 
 
 FINAL_DEFECTS_PREFIX = "[sdk] adaptation defects on"
