@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harness.appserver import AppServer
-from harness.capture.clip import ClipSpec, ensure_clip
+from harness.capture.clip import ensure_clip
+from harness.clipspec import ClipSpec
 from harness.config.devices import Candidate, Device
 from harness.config.matrix import MatrixConfig
 from harness.config.scenarios import Scenario

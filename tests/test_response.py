@@ -20,7 +20,8 @@ import numpy as np
 import pytest
 import skimage.color
 
-from harness.capture.clip import ClipSpec, face_box, render_frame
+from harness.capture.clip import face_box, render_frame
+from harness.clipspec import ClipSpec
 from harness.compare.adaptation import CONSISTENCY_METRIC, adaptation_matrix
 from harness.compare.rows import Row, load_run_rows, row_from_mapping, rows_from_mappings
 from harness.compare.thresholds import default_config, parse_compare_config

@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 from pg_server import PgServer
 
-from harness.capture.clip import ClipSpec, render_frame
+from harness.capture.clip import render_frame
+from harness.clipspec import ClipSpec
 from harness.compare import adaptation_matrix, default_config
 from harness.compare.rows import load_run_rows, rows_from_mappings
 from harness.config import Candidate, Device, parse_config

@@ -27,7 +27,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness.capture.clip import ClipSpec, write_video
+from harness.capture.clip import write_video
+from harness.clipspec import ClipSpec
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_XML = ROOT / "tests" / "fixtures" / "fakecam_app.xml"
