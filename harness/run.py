@@ -27,7 +27,7 @@ from harness.errors import InfrastructureError, ServiceUnavailableError
 from harness.paths import apps_dir, cache_dir, project_root, vendor_sdk_dir
 from harness.platforms.base import PlatformServices
 from harness.platforms.ports import PortAllocator
-from harness.report.results import ResultsWriter
+from harness.results import ResultsWriter
 
 if TYPE_CHECKING:
     from harness.gate import GateRequest

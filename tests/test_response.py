@@ -43,7 +43,7 @@ from harness.metrics.response import (
     spatial_exclusion,
 )
 from harness.metrics.sticker import default_search_region
-from harness.report.results import ItemRecord, ResultsWriter
+from harness.results import ItemRecord, ResultsWriter
 from harness.scenario.context import AppState, ItemContext, NullReporter, Outcome
 
 # The golden figures below were measured on the version 1 clip's picture (rows above its bottom code band); the

@@ -20,7 +20,7 @@ from harness.config.scenarios import Scenario
 from harness.devices.connection import end_session
 from harness.errors import AppCrashError, SdkDefectError
 from harness.report.allure_meta import allure_item_labels, attach_file, attach_metrics
-from harness.report.results import CheckRecord, ItemRecord, Status, error_info, item_dir_name, utc_now_iso
+from harness.results import CheckRecord, ItemRecord, Status, error_info, item_dir_name, utc_now_iso
 from harness.scenario.context import NullReporter, Outcome
 from harness.scenario.runner import ScenarioRunner
 from harness.secrets import mask_data
