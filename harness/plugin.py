@@ -244,7 +244,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         run.run_failed = f"the run stopped: {stopped}"
     elif exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR):
         run.run_failed = f"pytest stopped with exit status {int(exitstatus)} ({pytest.ExitCode(exitstatus).name})"
-    from harness.report.finish import finish_run
+    from harness.finish import finish_run
 
     run.report_path = finish_run(run, report_name=session.config.getoption("report_name"),
                                  store_url=session.config.getoption("store"),
