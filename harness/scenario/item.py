@@ -9,7 +9,7 @@ import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import allure
 import pytest
@@ -26,8 +26,23 @@ from harness.scenario.runner import ScenarioRunner
 from harness.secrets import mask_data
 
 if TYPE_CHECKING:
-    from harness.plugin import ScenarioItem
     from harness.run import Run
+
+
+class ScenarioItem(Protocol):
+    """What running a matrix cell needs of its test item (the pytest plugin's item is one); the scenario layer
+    names it here so that it never imports the plugin above it."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def nodeid(self) -> str: ...
+    @property
+    def scenario(self) -> Scenario: ...
+    @property
+    def device(self) -> Device: ...
+    @property
+    def candidate(self) -> Candidate: ...
 
 
 class AllureSteps:
