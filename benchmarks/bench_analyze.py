@@ -18,9 +18,10 @@ from pathlib import Path
 
 import cv2
 
-from harness.capture.clip import ClipSpec, clip_info, write_video
+from harness.capture.clip import clip_info, write_video
 from harness.capture.video import iter_frames, probe
 from harness.cli import main as cli_main
+from harness.clipspec import ClipSpec
 from harness.metrics.frames import analyze_timeline
 from harness.metrics.indexcode import decode_index
 from harness.paths import cache_dir

@@ -23,8 +23,9 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 
-from harness.capture.clip import ClipSpec, render_frame
+from harness.capture.clip import render_frame
 from harness.capture.phonescreen import compose_preview, controls_rgb, preview_place, status_bar_rgb
+from harness.clipspec import ClipSpec
 from harness.metrics.geometry import estimate_geometry
 from harness.metrics.indexcode import decode_index
 

@@ -23,7 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from harness.capture.clip import ClipSpec, ensure_clip  # noqa: E402
+from harness.capture.clip import ensure_clip  # noqa: E402
+from harness.clipspec import ClipSpec  # noqa: E402
 from harness.config import load_config  # noqa: E402
 from harness.devices import grid  # noqa: E402
 from harness.devices.appium_server import free_port  # noqa: E402

@@ -31,14 +31,15 @@ from appium import webdriver  # noqa: E402
 from appium.options.common import AppiumOptions  # noqa: E402
 
 from harness.appserver import AppServer  # noqa: E402
-from harness.capture.clip import ClipSpec, ensure_clip  # noqa: E402
+from harness.capture.clip import ensure_clip  # noqa: E402
 from harness.capture.web import WebProbe  # noqa: E402
+from harness.clipspec import ClipSpec  # noqa: E402
 from harness.config import load_config  # noqa: E402
 from harness.devices.appium_server import AppiumServer, free_port  # noqa: E402
 from harness.devices.capabilities import SessionPlan, capabilities_for  # noqa: E402
 from harness.devices.session import split_locator  # noqa: E402
 from harness.paths import apps_dir, cache_dir, vendor_sdk_dir  # noqa: E402
-from harness.report.results import item_dir, load_results  # noqa: E402
+from harness.results import item_dir, load_results  # noqa: E402
 from harness.scenario.spans import Spans  # noqa: E402
 
 DEVICE, CANDIDATE, SCENARIO = "pixel7", "glfx@1.0", "filter-warm"

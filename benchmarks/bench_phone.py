@@ -14,8 +14,9 @@ import resource
 import time
 from pathlib import Path
 
-from harness.capture.clip import ClipSpec, clip_info
+from harness.capture.clip import clip_info
 from harness.capture.phonescreen import phone_recording, screen_schedule
+from harness.clipspec import ClipSpec
 from harness.paths import cache_dir
 
 KINDS: dict[str, dict[str, object]] = {

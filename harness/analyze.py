@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from harness.capture.clip import ClipSpec
 from harness.capture.video import colour_filter, probe, stream_frames
+from harness.clipspec import ClipSpec
 from harness.errors import AnalysisError, ConfigError
 from harness.metrics import indexcode
 from harness.metrics.frames import analyze_timeline

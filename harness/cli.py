@@ -210,8 +210,9 @@ def _clip(args: argparse.Namespace) -> int:
     import dataclasses
     import math
 
-    from harness.capture.clip import ClipSpec, clip_info, write_video
+    from harness.capture.clip import clip_info, write_video
     from harness.capture.farmclip import write_farm_mp4
+    from harness.clipspec import ClipSpec
     from harness.metrics.indexcode import MAX_INDEX
 
     default_size = "360x640" if args.orientation == "portrait" else "640x360"

@@ -155,7 +155,7 @@ def _before_run(run_dir: Path) -> None:
 @pytest.hookimpl(trylast=True)
 def pytest_sessionstart(session: pytest.Session) -> None:
     """allure-pytest's result files: a write that fails (disk full) is noted for the report, not an INTERNALERROR;
-    the run stops at the item's own record instead (harness.report.results)."""
+    the run stops at the item's own record instead (harness.results)."""
     run = session.config.stash.get(RUN_KEY, None)
     if run is None or not run.write_files:
         return
@@ -316,7 +316,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         run.run_failed = f"the run stopped: {stopped}"
     elif exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR):
         run.run_failed = f"pytest stopped with exit status {int(exitstatus)} ({pytest.ExitCode(exitstatus).name})"
-    from harness.report.finish import finish_run
+    from harness.finish import finish_run
 
     try:
         run.report_path = finish_run(run, report_name=session.config.getoption("report_name"),

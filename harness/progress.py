@@ -13,8 +13,8 @@ from typing import Any, Final
 
 import pytest
 
-from harness.report.results import ItemRecord
 from harness.report.summary import LINE_WIDTH, key_numbers, status_word
+from harness.results import ItemRecord
 
 PLUGIN_NAME: Final = "harness-progress"
 

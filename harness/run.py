@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harness.appserver import AppServer
-from harness.capture.clip import ClipSpec, ensure_clip
+from harness.capture.clip import ensure_clip
+from harness.clipspec import ClipSpec
 from harness.config.devices import Candidate, Device
 from harness.config.matrix import MatrixConfig
 from harness.config.scenarios import Scenario
@@ -26,7 +27,7 @@ from harness.errors import InfrastructureError, ServiceUnavailableError
 from harness.paths import apps_dir, cache_dir, project_root, vendor_sdk_dir
 from harness.platforms.base import PlatformServices
 from harness.platforms.ports import PortAllocator
-from harness.report.results import ResultsWriter
+from harness.results import ResultsWriter
 
 if TYPE_CHECKING:
     from harness.gate import GateRequest

@@ -17,7 +17,8 @@ import cv2
 import numpy as np
 import pytest
 
-from harness.capture.clip import ClipSpec, render_frame
+from harness.capture.clip import render_frame
+from harness.clipspec import ClipSpec
 from harness.errors import AnalysisError, ConfigError
 from harness.metrics.adaptation import (
     FRAME_DEFECTS,

@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from harness.capture.clip import ClipSpec, clip_info, write_video
+from harness.capture.clip import clip_info, write_video
+from harness.clipspec import ClipSpec
 
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is not installed")
 

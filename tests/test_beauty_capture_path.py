@@ -11,7 +11,8 @@ import cv2
 import numpy as np
 import pytest
 
-from harness.capture.clip import ClipSpec, face_box, photo_height, render_frame, skin_mask
+from harness.capture.clip import face_box, photo_height, render_frame, skin_mask
+from harness.clipspec import ClipSpec
 from harness.metrics import beauty
 
 SPEC = ClipSpec()

@@ -22,7 +22,7 @@ import pytest
 from harness.cli import build_parser
 from harness.exitcodes import EXIT_FAILED, EXIT_INFRA, EXIT_OK, EXIT_USAGE, run_exit_code
 from harness.prune import prune_runs, run_folders
-from harness.report.results import ItemRecord, ResultsWriter
+from harness.results import ItemRecord, ResultsWriter
 
 ROOT = Path(__file__).resolve().parents[1]
 

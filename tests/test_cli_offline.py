@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from harness.capture.clip import ClipSpec, UInt8Array, clip_info, render_frame
+from harness.capture.clip import UInt8Array, clip_info, render_frame
+from harness.clipspec import ClipSpec
 
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is not installed")
 

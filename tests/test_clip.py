@@ -9,9 +9,9 @@ import cv2
 import numpy as np
 import pytest
 
+from harness import clipspec
 from harness.capture import clip
 from harness.capture.clip import (
-    ClipSpec,
     clip_info,
     ensure_clip,
     face_box,
@@ -24,6 +24,7 @@ from harness.capture.clip import (
     write_y4m,
     y4m_size,
 )
+from harness.clipspec import ClipSpec
 from harness.errors import ConfigError
 from harness.metrics import codebox, indexcode
 
@@ -209,7 +210,7 @@ def test_clip_info_round_trips_through_json() -> None:
     assert ClipSpec.from_info(old) == ClipSpec(version=1)
     del old["clip_version"]  # files from before clip versions were written are version 1
     assert ClipSpec.from_info(old) == ClipSpec(version=1)
-    info["clip_version"] = clip.CLIP_VERSION + 1
+    info["clip_version"] = clipspec.CLIP_VERSION + 1
     with pytest.raises(ConfigError, match="clip info is for clip version"):
         ClipSpec.from_info(info)
     with pytest.raises(ConfigError, match="clip info lacks fps"):
@@ -269,3 +270,9 @@ def test_ensure_clip_writes_once_and_reuses(tmp_path: Path) -> None:
 def test_write_video_refuses_unknown_extension(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"extension '\.avi' not allowed; allowed \.y4m, \.mp4, \.mkv, \.webm"):
         write_video(SMALL, tmp_path / "clip.avi")
+
+
+def test_clip_limits_match_the_index_code_widths() -> None:
+    """The clip's description keeps its own limits (it imports nothing from metrics/); they are the code's widths."""
+    assert clipspec.MAX_FRAMES == indexcode.MAX_INDEX
+    assert clipspec.MAX_FPS_V2 == (1 << codebox.FPS_BITS) - 1

@@ -7,8 +7,9 @@ import cv2
 import numpy as np
 import pytest
 
-from harness.capture.clip import ClipSpec, render_frame
+from harness.capture.clip import render_frame
 from harness.capture.phonescreen import controls_rgb, status_bar_rgb
+from harness.clipspec import ClipSpec
 from harness.metrics import codebox
 from harness.metrics.indexcode import decode_index, to_clip_frame
 

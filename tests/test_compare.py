@@ -37,7 +37,7 @@ from harness.compare.thresholds import (
     thresholds_for,
 )
 from harness.errors import AnalysisError, ConfigError
-from harness.report.results import ItemRecord, ResultsWriter
+from harness.results import ItemRecord, ResultsWriter
 
 STARTUP_10PCT = parse_threshold("+10%", metric="startup_ms", file=None, key="startup_ms")
 FPS_MINUS_2 = parse_threshold(-2, metric="content_fps", file=None, key="content_fps")

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from harness.capture.clip import ClipSpec, band_top, render_frame
+from harness.capture.clip import band_top, render_frame
+from harness.clipspec import ClipSpec
 from harness.scenario.context import AppState, ItemContext, NullReporter, Outcome
 from harness.scenario.measure import key_frame_checks
 

@@ -14,7 +14,8 @@ import cv2
 import numpy as np
 import pytest
 
-from harness.capture.clip import ClipSpec, render_frame
+from harness.capture.clip import render_frame
+from harness.clipspec import ClipSpec
 from harness.errors import AnalysisError
 from harness.metrics.geometry import estimate_geometry, to_source_frame
 from harness.metrics.lut import apply_lut, load_cube

@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 from skimage import data as skdata
 
-from harness.capture.clip import ClipSpec, render_frame
+from harness.capture.clip import render_frame
+from harness.clipspec import ClipSpec
 from harness.errors import AnalysisError, ConfigError
 from harness.metrics import indexcode
 from harness.metrics.indexcode import (

@@ -6,8 +6,9 @@ import cv2
 import numpy as np
 import pytest
 
-from harness.capture.clip import ClipSpec, face_box, render_frame
+from harness.capture.clip import face_box, render_frame
 from harness.capture.latency import find_onset
+from harness.clipspec import ClipSpec
 from harness.metrics.lut import apply_lut, load_cube
 from harness.paths import apps_dir
 

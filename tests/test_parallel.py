@@ -13,7 +13,7 @@ import pytest
 from harness.errors import ConfigError
 from harness.parallel import LOCAL_WEB_LANE, _ThreadSetupState, lanes, shares_host
 from harness.preflight import RunOptions, check_run_options
-from harness.report.results import ResultsWriter, load_results
+from harness.results import ResultsWriter, load_results
 from tests.test_report import make_record
 
 

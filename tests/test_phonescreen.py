@@ -21,8 +21,9 @@ from typing import Any
 import pytest
 
 from harness.analyze import analyze_video
-from harness.capture.clip import ClipSpec, clip_info
+from harness.capture.clip import clip_info
 from harness.capture.phonescreen import Codec, Fit, phone_recording, screen_schedule
+from harness.clipspec import ClipSpec
 from harness.errors import ConfigError
 from harness.metrics.frames import FREEZE_THRESHOLD_MS
 

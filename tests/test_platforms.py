@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.capture.clip import ClipSpec, write_video
+from harness.capture.clip import write_video
 from harness.capture.phone import ReplaySource, ScreenRecording, first_camera_frame_ms, frames_at
+from harness.clipspec import ClipSpec
 from harness.config import parse_config
 from harness.devices.capabilities import capabilities_for
 from harness.errors import ConfigError, InfrastructureError

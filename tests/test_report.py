@@ -34,7 +34,8 @@ from harness.report.generate import (
     generate_report,
     write_perf_metrics,
 )
-from harness.report.results import (
+from harness.report.summary import format_progress, format_summary
+from harness.results import (
     CheckRecord,
     ItemRecord,
     MemoryResultsWriter,
@@ -43,7 +44,6 @@ from harness.report.results import (
     item_dir,
     load_results,
 )
-from harness.report.summary import format_progress, format_summary
 
 pytest_plugins = ["pytester"]
 
@@ -128,7 +128,7 @@ import os, signal, sys
 sys.path.insert(0, {tests!r})
 from pathlib import Path
 from test_report import make_record
-from harness.report.results import ResultsWriter
+from harness.results import ResultsWriter
 writer = ResultsWriter(Path({run_dir!r}))
 for i in range(5):
     writer.add(make_record(device=f"dev{{i}}"))

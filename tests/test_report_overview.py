@@ -35,7 +35,7 @@ from harness.report.known import (
     write_categories_with_known,
 )
 from harness.report.overview import FRAME_TIME_ATTACHMENT, OVERVIEW_HISTORY_ID, gate_deltas, write_overview
-from harness.report.results import ItemRecord, item_dir_name
+from harness.results import ItemRecord, item_dir_name
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SVG = "{http://www.w3.org/2000/svg}"

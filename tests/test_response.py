@@ -20,7 +20,8 @@ import numpy as np
 import pytest
 import skimage.color
 
-from harness.capture.clip import ClipSpec, face_box, render_frame
+from harness.capture.clip import face_box, render_frame
+from harness.clipspec import ClipSpec
 from harness.compare.adaptation import CONSISTENCY_METRIC, adaptation_matrix
 from harness.compare.rows import Row, load_run_rows, row_from_mapping, rows_from_mappings
 from harness.compare.thresholds import default_config, parse_compare_config
@@ -42,7 +43,7 @@ from harness.metrics.response import (
     spatial_exclusion,
 )
 from harness.metrics.sticker import default_search_region
-from harness.report.results import ItemRecord, ResultsWriter
+from harness.results import ItemRecord, ResultsWriter
 from harness.scenario.context import AppState, ItemContext, NullReporter, Outcome
 
 # The golden figures below were measured on the version 1 clip's picture (rows above its bottom code band); the

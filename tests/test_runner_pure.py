@@ -8,10 +8,11 @@ import cv2
 import numpy as np
 import pytest
 
-from harness.capture.clip import ClipSpec, render_frame
+from harness.capture.clip import render_frame
 from harness.capture.web import BAND_H, BAND_W, BandDecoder, band_region, probe_source
+from harness.clipspec import ClipSpec
 from harness.config import parse_scenario
-from harness.report.results import item_dir_name as safe_name
+from harness.results import item_dir_name as safe_name
 from harness.scenario.item import judge
 from harness.scenario.runner import parse_stats
 

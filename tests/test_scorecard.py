@@ -17,7 +17,7 @@ import pytest
 from harness.config import parse_config
 from harness.errors import ConfigError
 from harness.known_issues import KnownIssues, load_known_issues
-from harness.report.results import ItemRecord, ResultsWriter
+from harness.results import ItemRecord, ResultsWriter
 from harness.scorecard import (
     Scorecard,
     SdkCard,

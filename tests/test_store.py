@@ -16,15 +16,16 @@ import numpy as np
 import pytest
 from pg_server import PgServer
 
-from harness.capture.clip import ClipSpec, render_frame
+from harness.capture.clip import render_frame
+from harness.clipspec import ClipSpec
 from harness.compare import adaptation_matrix, default_config
 from harness.compare.rows import load_run_rows, rows_from_mappings
 from harness.config import Candidate, Device, parse_config
 from harness.errors import ConfigError, InfrastructureError
 from harness.metrics.frames import analyze_timeline
 from harness.metrics.response import RESPONSE_BINS, colour_response, response_region
-from harness.report.results import CheckRecord, ItemRecord, ResultsWriter
-from harness.report.results import item_dir_name as safe_name
+from harness.results import CheckRecord, ItemRecord, ResultsWriter
+from harness.results import item_dir_name as safe_name
 from harness.store import MIGRATIONS, Migration, Store, fingerprint_device, mask_url, open_store, parse_target
 from harness.store.db import qmark_to_format
 from harness.store.ingest import content_frame_times_ms

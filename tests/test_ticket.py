@@ -20,7 +20,7 @@ import yaml
 
 from harness.errors import ConfigError
 from harness.known_issues import KnownIssues, load_known_issues
-from harness.report.results import CheckRecord, ItemRecord
+from harness.results import CheckRecord, ItemRecord
 from harness.ticket import add_parser, build_ticket, main
 from harness.ticket.applog import clock_offset, excerpt
 from harness.ticket.redact import Redactor

@@ -9,8 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from harness.capture.clip import ClipSpec, patch_boxes, patch_colours, render_frame, write_video, write_y4m
+from harness.capture.clip import patch_boxes, patch_colours, render_frame, write_video, write_y4m
 from harness.capture.video import iter_frames, probe
+from harness.clipspec import ClipSpec
 from harness.errors import AnalysisError
 from harness.metrics.indexcode import decode_frames
 

@@ -12,7 +12,7 @@ import math
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -23,19 +23,13 @@ import numpy as np
 import numpy.typing as npt
 from skimage import data as skdata
 
+from harness.clipspec import ClipSpec
 from harness.errors import ConfigError, InfrastructureError
 from harness.metrics import codebox, indexcode
 
 UInt8Array = npt.NDArray[np.uint8]
 BoolArray = npt.NDArray[np.bool_]
 Box = tuple[int, int, int, int]
-
-CLIP_VERSION = 2
-"""Bump whenever a pixel of any frame changes: it is part of cached clip file names and of clip_info().
-Version 2 moved the index code into a framed box away from the clip's edges (codebox.py), where a phone's status
-bar, camera controls and aspect-fill cropping leave it visible, and made it carry the clip's length and rate.
-Version 1 clips are still drawn and read (ClipSpec(version=1), clip-info files with "clip_version": 1)."""
-CLIP_VERSIONS = (1, 2)
 
 
 @dataclass(frozen=True)
@@ -106,61 +100,6 @@ GREY_STEPS = 8
 PATCHES_B: tuple[tuple[str, tuple[int, int, int]], ...] = tuple(
     (f"grey_{k}", (round(k * 255 / (GREY_STEPS - 1)),) * 3) for k in range(GREY_STEPS)
 )
-
-
-@dataclass(frozen=True)
-class ClipSpec:
-    """Size, rate, length and layout version of the reference clip (defaults: portrait 360x640, 30 fps, a 10 s
-    loop, the current CLIP_VERSION)."""
-
-    width: int = 360
-    height: int = 640
-    fps: int = 30
-    frames: int = 300
-    version: int = CLIP_VERSION
-
-    def __post_init__(self) -> None:
-        if self.version not in CLIP_VERSIONS:
-            allowed = ", ".join(map(str, CLIP_VERSIONS))
-            raise ConfigError(f"clip version {self.version!r} is not allowed; allowed {allowed}",
-                              key_path="clip_version")
-        for name in ("width", "height", "fps", "frames"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool):
-                raise ConfigError(f"clip {name} must be an integer, got {value!r}", key_path=f"clip.{name}")
-        if self.width < 240 or self.width % 2 or self.height < 240 or self.height % 2:
-            raise ConfigError(
-                f"clip size {self.width}x{self.height} is not allowed; width and height must be even and >= 240",
-                key_path="clip.width",
-            )
-        if not 1 <= self.fps <= (240 if self.version == 1 else min(240, (1 << codebox.FPS_BITS) - 1)):
-            raise ConfigError(f"clip fps {self.fps} is not allowed; allowed 1..240", key_path="clip.fps")
-        if not 2 <= self.frames <= indexcode.MAX_INDEX:
-            raise ConfigError(
-                f"clip frames {self.frames} is not allowed; allowed 2..{indexcode.MAX_INDEX}",
-                key_path="clip.frames",
-            )
-
-    @classmethod
-    def from_info(cls, info: Mapping[str, Any]) -> ClipSpec:
-        """The spec recorded by clip_info() (any version in CLIP_VERSIONS; a file without one is version 1, the
-        only version that wrote none)."""
-        version = info.get("clip_version", 1)
-        if version not in CLIP_VERSIONS:
-            raise ConfigError(
-                f"clip info is for clip version {version!r}; this harness reads versions "
-                f"{', '.join(map(str, CLIP_VERSIONS))}",
-                key_path="clip_version",
-            )
-        missing = [k for k in ("width", "height", "fps", "frames") if k not in info]
-        if missing:
-            raise ConfigError(f"clip info lacks {', '.join(missing)}", key_path=missing[0])
-        return cls(width=info["width"], height=info["height"], fps=info["fps"], frames=info["frames"],
-                   version=version)
-
-    @property
-    def duration_s(self) -> float:
-        return self.frames / self.fps
 
 
 def _rows(spec: ClipSpec, span: tuple[float, float]) -> tuple[int, int]:

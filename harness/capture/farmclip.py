@@ -13,8 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from harness.capture.clip import ClipSpec, write_video
+from harness.capture.clip import write_video
 from harness.capture.video import stream_frames
+from harness.clipspec import ClipSpec
 from harness.errors import ConfigError
 from harness.metrics.indexcode import decode_index
 

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from harness.capture.clip import ClipSpec, face_box, render_frame
 from harness.capture.clip import band_top as clip_band_top
+from harness.capture.clip import face_box, render_frame
+from harness.clipspec import ClipSpec
 from harness.metrics.sticker import default_search_region
 
 # Least rise of the mean absolute difference (0..255 RGB scale) that counts as a change, over the baseline maximum.

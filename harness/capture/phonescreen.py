@@ -20,7 +20,8 @@ from typing import Literal
 import cv2
 import numpy as np
 
-from harness.capture.clip import ClipSpec, UInt8Array, render_frame
+from harness.capture.clip import UInt8Array, render_frame
+from harness.clipspec import ClipSpec
 from harness.errors import ConfigError, InfrastructureError
 
 Fit = Literal["fill", "letterbox"]

@@ -19,7 +19,8 @@ from typing import Any
 import cv2
 import numpy as np
 
-from harness.capture.clip import ClipSpec, render_frame
+from harness.capture.clip import render_frame
+from harness.clipspec import ClipSpec
 from harness.errors import InfrastructureError
 from harness.metrics.indexcode import band_rect, decode_index
 

@@ -15,7 +15,7 @@ from typing import Any, Final
 
 from harness.errors import ConfigError
 from harness.metrics.response import ColourResponse
-from harness.report.results import STATUSES, ItemRecord, item_dir, load_results
+from harness.results import STATUSES, ItemRecord, item_dir, load_results
 
 REQUIRED_KEYS: Final = ("device", "sdk", "version", "scenario", "status")
 OPTIONAL_KEYS: Final = ("candidate", "vendor", "tags", "metrics", "samples", "fingerprint", "error", "run_id",

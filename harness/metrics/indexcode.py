@@ -21,7 +21,7 @@ from harness.errors import AnalysisError, ConfigError
 from harness.metrics import codebox
 
 if TYPE_CHECKING:
-    from harness.capture.clip import ClipSpec
+    from harness.clipspec import ClipSpec
 
 UInt8Array = npt.NDArray[np.uint8]
 IntArray = npt.NDArray[np.intp]

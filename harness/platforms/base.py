@@ -16,7 +16,7 @@ from typing import Any, Literal, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from harness.capture.clip import ClipSpec
+from harness.clipspec import ClipSpec
 from harness.config.devices import Device
 from harness.devices.session import DeviceSession
 from harness.errors import SdkDefectError

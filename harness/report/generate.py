@@ -24,7 +24,7 @@ from harness import procs
 from harness.errors import ConfigError, HarnessError, InfrastructureError
 from harness.report.allure_meta import allure3_category_rules, mask_allure_results
 from harness.report.known import known_issue_category_rules
-from harness.report.results import RESULTS_JSON, RESULTS_JSONL, ItemRecord, load_results
+from harness.results import RESULTS_JSON, RESULTS_JSONL, ItemRecord, load_results
 
 log = logging.getLogger(__name__)
 

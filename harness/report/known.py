@@ -18,7 +18,7 @@ from harness.errors import ConfigError
 from harness.known_issues import KnownIssue, KnownIssues
 from harness.pagekit import STYLE, escape
 from harness.report.allure_meta import Category, allure2_categories
-from harness.report.results import ItemRecord
+from harness.results import ItemRecord
 
 log = logging.getLogger(__name__)
 

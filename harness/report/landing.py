@@ -27,8 +27,8 @@ from harness.compare.render import ADAPTATION_COLOURS
 from harness.hostcap import HostCapacity
 from harness.pagekit import escape
 from harness.pagekit import page as standalone_page
-from harness.report.results import ItemRecord
 from harness.report.summary import status_word
+from harness.results import ItemRecord
 
 VERDICT_COLOURS: Final = {"PASS": "#b7e1b9", "ENV": "#cfe3ff", "FAIL": "#f19a9a", "BROKEN": "#ffd57a",
                           "SKIP": "#e4e4e4"}

@@ -36,7 +36,7 @@ from harness.pagekit import STYLE, escape
 from harness.report.charts import deltas_svg, frame_time_svg, startup_distribution_svg
 from harness.report.known import known_issues_html, match_known, match_results, write_result
 from harness.report.landing import Evidence, evidence_file, landing_html, landing_page, thumbnail_jpeg
-from harness.report.results import ItemRecord
+from harness.results import ItemRecord
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Final
 
 from harness.report.allure_meta import format_metric_value
-from harness.report.results import ItemRecord, records_by_cell
+from harness.results import ItemRecord, records_by_cell
 
 LINE_WIDTH: Final = 160
 HEADER_MAX: Final = 22

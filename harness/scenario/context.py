@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from harness.capture.clip import ClipSpec
+from harness.clipspec import ClipSpec
 
 
 class StepReporter(Protocol):

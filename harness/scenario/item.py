@@ -9,7 +9,7 @@ import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import allure
 import pytest
@@ -22,15 +22,30 @@ from harness.devices.session import as_infrastructure
 from harness.diskcheck import disk_error, is_disk_error
 from harness.errors import AppCrashError, SdkDefectError
 from harness.report.allure_meta import allure_item_labels, attach_file, attach_metrics
-from harness.report.results import CheckRecord, ItemRecord, Status, error_info, item_dir_name, utc_now_iso
+from harness.results import CheckRecord, ItemRecord, Status, error_info, item_dir_name, utc_now_iso
 from harness.scenario.context import NullReporter, Outcome
 from harness.scenario.runner import ScenarioRunner
 from harness.scenario.spans import Spans
 from harness.secrets import mask_data
 
 if TYPE_CHECKING:
-    from harness.plugin import ScenarioItem
     from harness.run import Run
+
+
+class ScenarioItem(Protocol):
+    """What running a matrix cell needs of its test item (the pytest plugin's item is one); the scenario layer
+    names it here so that it never imports the plugin above it."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def nodeid(self) -> str: ...
+    @property
+    def scenario(self) -> Scenario: ...
+    @property
+    def device(self) -> Device: ...
+    @property
+    def candidate(self) -> Candidate: ...
 
 
 class AllureSteps:

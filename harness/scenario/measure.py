@@ -16,8 +16,9 @@ import cv2
 import numpy as np
 
 from harness.analyze import decode_timeline
-from harness.capture.clip import ClipSpec, face_box, photo_height, render_frame, skin_mask
 from harness.capture.clip import band_top as clip_band_top
+from harness.capture.clip import face_box, photo_height, render_frame, skin_mask
+from harness.clipspec import ClipSpec
 from harness.errors import AnalysisError, SdkDefectError
 from harness.metrics import adaptation, beauty, recording, response, sticker, visual
 from harness.metrics.adaptation import Finding

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from harness.config import Device
-from harness.report.results import ItemRecord
+from harness.results import ItemRecord
 
 FINGERPRINT_VERSION: Final = 1
 HASH_HEX_CHARS: Final = 16  # 64 bits of SHA-256

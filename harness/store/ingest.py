@@ -15,8 +15,8 @@ from harness.compare.rows import FRAME_TIME_SAMPLES, colour_response_from_detail
 from harness.compare.rows import samples_from_details as startup_samples
 from harness.config import Candidate, Device
 from harness.errors import ConfigError
-from harness.report.allure_meta import mask_value
-from harness.report.results import ItemRecord, item_dir, load_results
+from harness.results import ItemRecord, item_dir, load_results
+from harness.secrets import mask_value
 from harness.store.fingerprint import DeviceFingerprint, fingerprint_device, fingerprint_record
 
 DETAILS_JSON: Final = "details.json"

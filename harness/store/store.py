@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from harness.config import Candidate, Device
 from harness.errors import ConfigError
-from harness.report.results import CheckRecord
+from harness.results import CheckRecord
 from harness.store.db import Backend, Param, Row, Transaction, parse_target
 from harness.store.ingest import ItemData, RunData, read_run, utc_ms
 from harness.store.models import Baseline, DeviceInfo, ItemInfo, MetricRow, RunInfo, SeriesPoint

@@ -12,7 +12,7 @@ from harness.compare import compare_rows, default_config, load_run_rows
 from harness.compare.rows import Row
 from harness.config import version_sort_key
 from harness.errors import ConfigError
-from harness.report.results import ItemRecord
+from harness.results import ItemRecord
 from harness.ticket.facts import read_json_object
 
 GATE_JSON: Final = "gate.json"

@@ -16,7 +16,7 @@ from typing import Any, Final
 
 from harness.errors import ConfigError
 from harness.known_issues import KnownIssues
-from harness.report.results import ItemRecord, item_dir, load_results
+from harness.results import ItemRecord, item_dir, load_results
 from harness.ticket import applog
 from harness.ticket.baseline import baseline_facts, gate_regressed
 from harness.ticket.content import Image, TicketFacts, build_document, headline, map_text

@@ -10,7 +10,7 @@ from typing import Any
 
 from harness.known_issues import KnownIssue
 from harness.report.allure_meta import format_metric_value, metric_unit
-from harness.report.results import ItemRecord
+from harness.results import ItemRecord
 from harness.ticket.applog import LogExcerpt
 from harness.ticket.baseline import BaselineFacts
 from harness.ticket.facts import DeviceFacts, ScenarioFacts

@@ -13,7 +13,7 @@ from typing import Any, Final
 from harness.config import load_config, load_scenario
 from harness.config.devices import Device
 from harness.errors import ConfigError
-from harness.report.results import ItemRecord, item_dir
+from harness.results import ItemRecord, item_dir
 
 FAILING: Final = ("failed", "broken")
 IMAGE_SUFFIXES: Final = (".png", ".jpg", ".jpeg")

@@ -29,8 +29,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness.capture.clip import ClipSpec
 from harness.capture.phonescreen import phone_recording
+from harness.clipspec import ClipSpec
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_XML = ROOT / "tests" / "fixtures" / "fakecam_app.xml"

@@ -1,4 +1,5 @@
-"""End of a run: the run's metadata into the Allure results, the single-file report, and the summary file.
+"""End of a run: the run stored, gated and scored, its metadata into the Allure results, the single-file report,
+and the summary file. The run layer (beside run.py), above store, gate, scorecard and report, which only render.
 
 A report that cannot be generated never loses the run: results.json is already on disk, and the error is kept on
 the run for the terminal summary.
@@ -9,7 +10,7 @@ from __future__ import annotations
 import platform
 import subprocess
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness import __version__
 from harness.errors import HarnessError
@@ -20,6 +21,9 @@ from harness.report.generate import find_allure_bin, generate_report
 from harness.report.known import write_categories_with_known
 from harness.report.scrub import mask_history, mask_run_folder
 from harness.report.summary import format_summary
+
+if TYPE_CHECKING:
+    from harness.run import Run
 
 
 def chromium_version() -> str | None:
@@ -32,7 +36,7 @@ def chromium_version() -> str | None:
     return lines[-1].strip() if lines else None
 
 
-def store_run(run: Any, *, store_url: str | None) -> str:
+def store_run(run: Run, *, store_url: str | None) -> str:
     """Ingests the run into the results store (default: results.db beside the run folders); returns its location."""
     from harness.store import open_store, run_metadata, run_store_url
 
@@ -45,7 +49,7 @@ def store_run(run: Any, *, store_url: str | None) -> str:
         store.close()
 
 
-def gate_run(run: Any) -> dict[str, Any] | None:
+def gate_run(run: Run) -> dict[str, Any] | None:
     """The nightly gate, when asked for: the stored run against its baselines -> gate.json, gate.html, JUnit XML.
     A run that could not be stored cannot be compared: its verdict is `infrastructure`."""
     request = getattr(run, "gate_request", None)
@@ -67,7 +71,7 @@ def gate_run(run: Any) -> dict[str, Any] | None:
     return gate
 
 
-def _scorecard_page(run: Any, store_target: str) -> dict[str, str]:
+def _scorecard_page(run: Run, store_target: str) -> dict[str, str]:
     """The vendor scorecard over the store the run was just added to, as an HTML page (none when not stored)."""
     if not run.store_location:
         return {}
@@ -79,7 +83,7 @@ def _scorecard_page(run: Any, store_target: str) -> dict[str, str]:
     return {"Vendor scorecard": scorecard_html(card)}
 
 
-def _overview(run: Any, results_dir: Path, store_target: str) -> None:
+def _overview(run: Run, results_dir: Path, store_target: str) -> None:
     """Known issues marked on the items, and the run's overview entry (heatmap, charts, gate, scorecard). Neither
     may lose the run: an error is kept for the terminal and the report is generated without them."""
     from harness.report.known import apply_known_issues
@@ -104,7 +108,7 @@ def _overview(run: Any, results_dir: Path, store_target: str) -> None:
         run.report_notes.append(f"run overview not written: {exc}")
 
 
-def finish_run(run: Any, *, report_name: str, store_url: str | None = None, report: bool = True) -> Path | None:
+def finish_run(run: Run, *, report_name: str, store_url: str | None = None, report: bool = True) -> Path | None:
     """Writes metadata, stores the run, generates the report once, writes summary.txt; returns the index.html.
     Every text file of the run folder (but inputs/) and history.jsonl are masked before the run is stored and
     reported, and again at the end."""
@@ -118,7 +122,7 @@ def finish_run(run: Any, *, report_name: str, store_url: str | None = None, repo
         mask_history(history_path)
 
 
-def _finish(run: Any, *, report_name: str, store_url: str | None, report: bool, history_path: Path) -> Path | None:
+def _finish(run: Run, *, report_name: str, store_url: str | None, report: bool, history_path: Path) -> Path | None:
     try:
         run.store_location = store_run(run, store_url=store_url)
     except HarnessError as exc:
