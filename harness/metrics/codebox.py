@@ -78,8 +78,9 @@ FIXED_BLACK = FIXED_FLAT[~FIXED_VALUES]
 FIXED_WHITE = FIXED_FLAT[FIXED_VALUES]
 
 
-def _crc16(data: bytes) -> int:
-    crc = 0xFFFF  # CRC-16/CCITT-FALSE, as the version 1 code
+def crc16_ccitt(data: bytes) -> int:
+    """CRC-16/CCITT-FALSE: polynomial 0x1021, initial value 0xFFFF, no reflection, no final XOR (both layouts)."""
+    crc = 0xFFFF
     for byte in data:
         crc ^= byte << 8
         for _ in range(8):
@@ -98,7 +99,7 @@ def code_cells(index: int, *, frames: int, fps: int) -> npt.NDArray[np.bool_]:
         raise ConfigError(f"index code v2: index {index} of {frames} frames at {fps} fps is out of range; "
                           "allowed index < frames <= 65535, fps 1..255", key_path="index")
     head = _head(index, frames, fps)
-    word = ((int.from_bytes(head, "big") << 16) | _crc16(head)) ^ WHITENING_MASK
+    word = ((int.from_bytes(head, "big") << 16) | crc16_ccitt(head)) ^ WHITENING_MASK
     cells = np.zeros(ROWS * COLS, dtype=bool)
     cells[FIXED_FLAT] = FIXED_VALUES
     cells[DATA_FLAT] = [(word >> (PAYLOAD_BITS - 1 - k)) & 1 == 1 for k in range(PAYLOAD_BITS)]
@@ -123,7 +124,7 @@ def payload_from_cells(cells: npt.NDArray[np.bool_]) -> Payload | None:
     bits = flat[DATA_FLAT]
     word = sum(w for w, b in zip(_WEIGHTS, bits.tolist(), strict=True) if b) ^ WHITENING_MASK
     head, crc = (word >> 16).to_bytes(5, "big"), word & 0xFFFF
-    if _crc16(head) != crc:
+    if crc16_ccitt(head) != crc:
         return None
     index, frames, fps = int.from_bytes(head[:2], "big"), int.from_bytes(head[2:4], "big"), head[4]
     if not (index < frames and frames >= 2 and fps >= 1):

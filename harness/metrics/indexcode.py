@@ -88,15 +88,7 @@ _FIXED_WHITE = _FIXED_FLAT[_FIXED_VALUES]
 _BIT_WEIGHTS = np.array([1 << (31 - k) for k in range(32)], dtype=np.int64)
 
 
-def crc16_ccitt(data: bytes) -> int:
-    """CRC-16/CCITT-FALSE: polynomial 0x1021, initial value 0xFFFF, no reflection, no final XOR."""
-    crc = 0xFFFF
-    for byte in data:
-        crc ^= byte << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else (crc << 1)
-            crc &= 0xFFFF
-    return crc
+crc16_ccitt = codebox.crc16_ccitt  # one checksum for both code layouts
 
 
 def crc16(value: int) -> int:
