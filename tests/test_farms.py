@@ -304,3 +304,17 @@ def test_doctor_checks_presets_like_the_run(tmp_path: Path, creds: dict[str, str
     (missing,) = check_preset(SystemProbes(), matrix.devices[0])
     assert not missing.ok
     assert "BROWSERSTACK_USERNAME" in missing.detail
+
+
+@pytest.mark.parametrize(("farm_name", "options_key", "flag"), [
+    ("browserstack", "bstack:options", "enableCameraImageInjection"),
+    ("lambdatest", "lt:options", "enableImageInjection"),
+])
+def test_image_injection_flag_per_farm(tmp_path: Path, creds: dict[str, str], farm_name: str, options_key: str,
+                                       flag: str) -> None:
+    image = tmp_path / "frame.png"
+    image.write_bytes(b"PNGDATA")
+    farm = {"camera_injection": "image", "media": str(image)}
+    caps = _caps(_matrix(tmp_path, _dev(ANDROID, connection=farm_name, farm=farm)))
+    assert caps[options_key][flag] is True
+    assert not {k for k in caps[options_key] if "Video" in k}  # image only

@@ -33,14 +33,26 @@ class FarmPreset:
     user_field: str = "username"
     key_field: str = "accessKey"
     app_prefixes: tuple[str, ...] = ()
+    # Option names the farm documents for the session's name, build and project, and the capabilities that turn
+    # camera injection on (None: the farm has no such option).
+    name_field: str = "name"
+    build_field: str = "build"
+    project_field: str | None = None
+    image_injection_flag: str | None = None
+    video_injection_flag: str | None = None
 
 
 PRESETS: dict[str, FarmPreset] = {
     "browserstack": FarmPreset("browserstack", "bstack:options", "BROWSERSTACK_USERNAME", "BROWSERSTACK_ACCESS_KEY",
-                               user_field="userName", app_prefixes=("bs://",)),
+                               user_field="userName", app_prefixes=("bs://",), name_field="sessionName",
+                               build_field="buildName", project_field="projectName",
+                               image_injection_flag="enableCameraImageInjection",
+                               video_injection_flag="enableCameraVideoInjection"),
     "saucelabs": FarmPreset("saucelabs", "sauce:options", "SAUCE_USERNAME", "SAUCE_ACCESS_KEY",
                             app_prefixes=("storage:",)),
-    "lambdatest": FarmPreset("lambdatest", "lt:options", "LT_USERNAME", "LT_ACCESS_KEY", app_prefixes=("lt://",)),
+    "lambdatest": FarmPreset("lambdatest", "lt:options", "LT_USERNAME", "LT_ACCESS_KEY", app_prefixes=("lt://",),
+                             project_field="project", image_injection_flag="enableImageInjection",
+                             video_injection_flag="enableVideoInjection"),
     # The Appium endpoint of a Device Farm remote access session (CreateRemoteAccessSession ->
     # endpoints.remoteDriverEndpoint): a signed URL, so it is read from the environment like a key.
     "aws-device-farm": FarmPreset("aws-device-farm", None, None, "HARNESS_AWS_DEVICE_FARM_URL",
@@ -107,30 +119,14 @@ def farm_options(device: Any, creds: FarmCredentials, *, session_name: str) -> d
     build = opts.build if opts is not None else None
     project = opts.project if opts is not None else None
     injection = opts.camera_injection if opts is not None else "none"
-    if device.connection == "browserstack":
-        out["sessionName"] = name
-        if build:
-            out["buildName"] = build
-        if project:
-            out["projectName"] = project
-        if injection == "image":
-            out["enableCameraImageInjection"] = True
-        elif injection == "video":
-            out["enableCameraVideoInjection"] = True
-    elif device.connection == "saucelabs":
-        out["name"] = name
-        if build:
-            out["build"] = build
-    else:  # lambdatest
-        out["name"] = name
-        if build:
-            out["build"] = build
-        if project:
-            out["project"] = project
-        if injection == "image":
-            out["enableImageInjection"] = True
-        elif injection == "video":
-            out["enableVideoInjection"] = True
+    out[preset.name_field] = name
+    if build:
+        out[preset.build_field] = build
+    if project and preset.project_field:
+        out[preset.project_field] = project
+    flag = {"image": preset.image_injection_flag, "video": preset.video_injection_flag}.get(injection)
+    if flag:
+        out[flag] = True
     return out
 
 
