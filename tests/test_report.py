@@ -263,9 +263,13 @@ def test_mask_allure_results_rewrites_only_files_with_secrets(tmp_path: Path) ->
     (tmp_path / "a-result.json").write_text(json.dumps(result), encoding="utf-8")
     (tmp_path / "b-result.json").write_text(json.dumps({"name": "clean"}), encoding="utf-8")
     (tmp_path / "c-attachment.log").write_text("caps: accessKey=zzz\n", encoding="utf-8")
-    assert mask_allure_results(tmp_path) == 2
+    run_globals = {"attachments": [], "errors": [{"message": "gate: https://u:p@hub/wd not reached"}]}
+    (tmp_path / "d-globals.json").write_text(json.dumps(run_globals), encoding="utf-8")
+    assert mask_allure_results(tmp_path) == 3
     masked = json.loads((tmp_path / "a-result.json").read_text())
     assert masked["statusDetails"]["message"] == "Err: https://***@hub/wd"
+    masked_globals = json.loads((tmp_path / "d-globals.json").read_text())
+    assert masked_globals["errors"] == [{"message": "gate: https://***@hub/wd not reached"}]
     assert (tmp_path / "c-attachment.log").read_text() == "caps: accessKey=***\n"
 
 

@@ -1,5 +1,6 @@
 """Tests for the report's overview: SVG charts (parsed as XML, checked against the data they draw), known
-issues marked in Allure results, the "Run overview" result, and the real Allure 3 generator showing it all."""
+issues marked in Allure results, the run overview as the report's global attachments (no test result), and the real
+Allure 3 generator showing it all."""
 
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ from harness.report.known import (
     known_issue_category_rules,
     write_categories_with_known,
 )
-from harness.report.overview import FRAME_TIME_ATTACHMENT, OVERVIEW_HISTORY_ID, gate_deltas, write_overview
+from harness.report.overview import FRAME_TIME_ATTACHMENT, LANDING_ATTACHMENT, gate_deltas, write_overview
 from harness.results import ItemRecord, item_dir_name
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -304,32 +305,40 @@ def test_gate_deltas_one_entry_per_metric() -> None:
                                                    ("pixel-fold · startup · content_fps", -1.5, False)]
 
 
-def test_write_overview_writes_a_result_whose_attachments_exist(tmp_path: Path) -> None:
+def test_write_overview_writes_global_attachments_and_no_test_result(tmp_path: Path) -> None:
     run_dir, results, records = make_run(tmp_path)
     known = KnownIssues((KnownIssue(ticket="PF-9", title="slow start on foldables", device="pixel-fold",
                                     candidate="pixkit@*"),), None)
-    path = write_overview(run_dir, results, records=records, known=known, gate=GATE,
-                          extra_pages={"vendor scorecard": "<html><body>scorecard</body></html>"})
-    data = json.loads(path.read_text(encoding="utf-8"))
-    assert data["name"] == "Run overview"
-    assert data["status"] == "unknown"  # not a test: the run's counts stay those of its cells
-    assert "Device x candidate x scenario" in data["descriptionHtml"]
-    assert (run_dir / "overview.html").is_file()
-    assert data["historyId"] == OVERVIEW_HISTORY_ID
-    assert {"name": "parentSuite", "value": "Run overview"} in data["labels"]
+    results_before = sorted(p.name for p in results.glob("*-result.json"))
+    overview = write_overview(run_dir, results, records=records, known=known, gate=GATE,
+                              extra_pages={"vendor scorecard": "<html><body>scorecard</body></html>"})
+    # No test result of its own: the results folder holds one result per cell, as before.
+    assert sorted(p.name for p in results.glob("*-result.json")) == results_before
+    assert len(results_before) == len(records)
+    assert overview.path.name.endswith("-globals.json")
+    data = json.loads(overview.path.read_text(encoding="utf-8"))
     names = [a["name"] for a in data["attachments"]]
-    assert names == ["adaptation heatmap (PNG)", "adaptation matrix (HTML)", "vendor comparison (HTML)",
-                     "startup distribution · startup (SVG)", "baseline deltas · pixkit (SVG)", "gate (HTML)",
-                     "known issues (HTML)", "vendor scorecard (HTML)"]
+    assert names == [LANDING_ATTACHMENT, "adaptation heatmap (PNG)", "adaptation matrix (HTML)",
+                     "vendor comparison (HTML)", "startup distribution · startup (SVG)",
+                     "baseline deltas · pixkit (SVG)", "gate (HTML)", "known issues (HTML)",
+                     "vendor scorecard (HTML)"]
+    assert list(overview.attachments) == names
     for attachment in data["attachments"]:
         assert (results / attachment["source"]).is_file(), attachment
+        assert set(attachment) == {"name", "source", "type", "timestamp", "environment"}
+        assert isinstance(attachment["timestamp"], int)
+        assert attachment["environment"] == "web"  # the run's one platform: the report's environment
+    assert data["errors"] == []  # every chart was drawn
+    landing = (results / data["attachments"][0]["source"]).read_text(encoding="utf-8")
+    assert "Device x candidate x scenario" in landing
+    assert (run_dir / "overview.html").read_text(encoding="utf-8") == landing
     assert (run_dir / "adaptation.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert 'data-device="pixel-fold"' in (run_dir / "adaptation.html").read_text(encoding="utf-8")
     known_page = next(a for a in data["attachments"] if a["name"] == "known issues (HTML)")
     assert "startup[pixel-fold-pixkit@1.5]" in (results / known_page["source"]).read_text(encoding="utf-8")
     startup_svg = next(a for a in data["attachments"] if a["name"].startswith("startup distribution"))
     assert len(_by_class(_parse((results / startup_svg["source"]).read_text()), "circle", "sample")) == 20
-    assert "frame-time charts attached to 4 item(s)" in data["description"].lower()
+    assert overview.frame_charts == 4
     # Each item's result got a frame-time chart: 5 frame times from 6 content updates, one of 200 ms.
     for record in records:
         item = json.loads((results / f"uuid-{item_dir_name(record.name)}-result.json").read_text())
@@ -337,9 +346,9 @@ def test_write_overview_writes_a_result_whose_attachments_exist(tmp_path: Path) 
         root = _parse((results / chart["source"]).read_text(encoding="utf-8"))
         assert len(_by_class(root, "rect", "frame")) == 5
         assert [_fill(b) for b in _by_class(root, "rect", "frame")].count(FREEZE) == 1
-    # Writing it again replaces it: no second overview, no second chart per item.
+    # Writing it again replaces it: no second globals file, no second chart per item.
     files_before = sorted(p.name for p in results.iterdir())
-    assert write_overview(run_dir, results, records=records, known=known, gate=GATE) == path
+    assert write_overview(run_dir, results, records=records, known=known, gate=GATE).path == overview.path
     assert sorted(p.name for p in results.iterdir()) == files_before
 
 
@@ -361,17 +370,22 @@ def test_write_overview_records_a_chart_it_cannot_draw(tmp_path: Path) -> None:
     run_dir, results, records = make_run(tmp_path)
     bad_gate = json.loads(json.dumps(GATE))
     bad_gate["comparisons"][0]["report"]["cells"][0]["comparisons"][0]["delta_pct"] = math.nan
-    path = write_overview(run_dir, results, records=records, known=KnownIssues(), gate=bad_gate)
-    data = json.loads(path.read_text(encoding="utf-8"))
+    overview = write_overview(run_dir, results, records=records, known=KnownIssues(), gate=bad_gate)
+    data = json.loads(overview.path.read_text(encoding="utf-8"))
     expected = "baseline deltas of pixkit: AnalysisError: delta of 'pixel-fold · startup · startup_ms' is NaN"
-    assert expected in data["description"]
+    assert any(expected in p for p in overview.problems), overview.problems
+    # A global error of the report, and named on the landing page.
+    assert any(e["message"].startswith(f"run overview: {expected}") for e in data["errors"]), data["errors"]
+    assert "Not drawn" in (run_dir / "overview.html").read_text(encoding="utf-8")
     names = [a["name"] for a in data["attachments"]]
     assert "baseline deltas · pixkit (SVG)" not in names
     assert {"adaptation heatmap (PNG)", "gate (HTML)", "known issues (HTML)"} <= set(names)
 
 
 # --- the real Allure 3 generator ----------------------------------------------------------------------------
-def test_allure_report_shows_overview_and_known_issue(tmp_path: Path) -> None:
+def test_allure_report_counts_the_cells_and_shows_the_overview_globally(tmp_path: Path) -> None:
+    """The real Allure 3 generator (the project's .tools install, single-file awesome report, as the harness runs
+    it): the report counts the cells only, and the overview is on its home page as global attachments."""
     try:
         allure_bin = generate.find_allure_bin(PROJECT_ROOT)
     except InfrastructureError as exc:
@@ -383,19 +397,30 @@ def test_allure_report_shows_overview_and_known_issue(tmp_path: Path) -> None:
     extra = make_record(device="pixel7", candidate="pixkit@1.5", scenario="beauty-70", status="failed",
                         defects=("frame_drops",))
     write_allure_result(results, extra)  # not covered by PF-9: a performance regression
-    write_overview(run_dir, results, records=[*records, extra], known=known, gate=GATE)
+    overview = write_overview(run_dir, results, records=[*records, extra], known=known, gate=GATE)
     index = generate.generate_report(run_dir, results_dir=results, history_path=tmp_path / "history.jsonl",
                                      report_name="overview", allure_bin=allure_bin)
 
     files = generate.embedded_report_files(index)
     tests = {v["name"]: v for k, v in files.items() if k.startswith("data/test-results/")}
-    overview = tests["Run overview"]
-    assert overview["status"] == "unknown"
-    shown = {s["link"]["name"]: s["link"] for s in overview["steps"] if s["type"] == "attachment"}
-    assert {"adaptation heatmap (PNG)", "gate (HTML)", "baseline deltas · pixkit (SVG)"} <= set(shown)
-    assert shown["baseline deltas · pixkit (SVG)"]["contentType"] == "image/svg+xml"
-    embedded = {k.split("/")[-1].split(".")[0] for k in files if k.startswith("data/attachments/")}
-    assert all(link["id"] in embedded for link in shown.values())
+    cells = len(records) + 1
+    assert len(tests) == cells  # no test of the overview's own
+    assert files["widgets/statistic.json"]["total"] == cells
+    assert files["widgets/web/statistic.json"]["total"] == cells
+    shown = files["widgets/globals.json"]
+    names = [a["name"] for a in shown["attachments"]]
+    assert names == list(overview.attachments)
+    assert names[0] == LANDING_ATTACHMENT
+    assert {"adaptation heatmap (PNG)", "gate (HTML)", "baseline deltas · pixkit (SVG)"} <= set(names)
+    by_name = {a["name"]: a for a in shown["attachments"]}
+    assert by_name["baseline deltas · pixkit (SVG)"]["contentType"] == "image/svg+xml"
+    assert not any(a["missed"] for a in shown["attachments"])
+    assert [a["name"] for a in shown["attachmentsByEnv"]["web"]] == names  # shown with the run's platform
+    embedded = {k.split("/")[-1] for k in files if k.startswith("data/attachments/")}
+    assert all(f"{a['id']}{a['ext']}" in embedded for a in shown["attachments"])
+    landing = files[f"data/attachments/{by_name[LANDING_ATTACHMENT]['id']}.html"]
+    assert b"Device x candidate x scenario" in landing
+    assert shown["errors"] == []
     known_item = tests["startup[pixel-fold-pixkit@1.5]"]
     assert known_item["known"] is True
     assert known_item["links"] == [{"name": "PF-9", "url": "https://t.example/PF-9", "type": "issue"}]

@@ -35,14 +35,14 @@ _MAX_MASKED_ATTACHMENT_BYTES: Final = 20 * 1024 * 1024
 
 def mask_allure_results(results_dir: Path) -> int:
     """Mask credentials in an Allure results folder before it becomes a report: every string in
-    *-result.json / *-container.json (error messages, traces, parameters) and text attachments up to 20 MB.
-    Returns the number of files changed."""
+    *-result.json / *-container.json / *-globals.json (error messages, traces, parameters) and text attachments up
+    to 20 MB. Returns the number of files changed."""
     changed = 0
     for path in sorted(results_dir.iterdir()):
         if not path.is_file():
             continue
         name = path.name
-        if name.endswith(("-result.json", "-container.json")):
+        if name.endswith(("-result.json", "-container.json", "-globals.json")):
             data = json.loads(path.read_text(encoding="utf-8"))
             masked_data = _mask_json(data)
             if masked_data == data:

@@ -1,12 +1,12 @@
-"""The run overview in the Allure report: one synthetic "Run overview" result carrying the adaptation
-heatmap, the vendor comparison, start-up distributions, the deltas against the baseline, the known issues and
-extra pages; plus a frame-time chart attached to every item that measured frame timing."""
+"""The run overview in the Allure report: the landing page, the adaptation heatmap, the vendor comparison, start-up
+distributions, the deltas against the baseline, the known issues and extra pages as the report's global attachments
+(one `*-globals.json`, shown on the report's home page, counted as no test); plus a frame-time chart attached to
+every item that measured frame timing."""
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import logging
 import math
 import uuid
@@ -34,23 +34,19 @@ from harness.hostcap import HostCapacity, load_capacities
 from harness.known_issues import KnownIssues
 from harness.pagekit import STYLE, escape
 from harness.report.charts import deltas_svg, frame_time_svg, startup_distribution_svg
+from harness.report.generate import report_platforms
 from harness.report.known import known_issues_html, match_known, match_results, write_result
 from harness.report.landing import Evidence, evidence_file, landing_html, landing_page, thumbnail_jpeg
 from harness.results import ItemRecord
 
 log = logging.getLogger(__name__)
 
-OVERVIEW_NAME: Final = "Run overview"
-OVERVIEW_FULL_NAME: Final = "sdk-harness.overview#run"
-# Stable across runs, so the overview keeps one history line in the report's trends.
-OVERVIEW_HISTORY_ID: Final = hashlib.md5(b"sdk-harness run overview", usedforsecurity=False).hexdigest()
-OVERVIEW_TEST_CASE_ID: Final = hashlib.md5(b"sdk-harness overview", usedforsecurity=False).hexdigest()
+LANDING_ATTACHMENT: Final = "run overview (HTML)"
+GLOBALS_SUFFIX: Final = "-globals.json"  # Allure 3 reads these as the run's global attachments and errors
 FRAME_TIME_ATTACHMENT: Final = "frame time per content update (SVG)"
 ADAPTATION_PNG: Final = "adaptation.png"
 ADAPTATION_HTML: Final = "adaptation.html"
 LANDING_HTML: Final = "overview.html"
-# Not a test: Allure counts "unknown" apart from passed and failed, so the run's figures stay those of its cells.
-OVERVIEW_STATUS: Final = "unknown"
 MATCH_TAG: Final = "tier"
 _NAMESPACE: Final = uuid.UUID("3f1c8a52-6a0e-4d8f-9a51-7c2b7a9e0d11")
 _MIME: Final = {"png": "image/png", "svg": "image/svg+xml", "html": "text/html"}
@@ -66,14 +62,15 @@ class _Attachments:
     entries: list[dict[str, str]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
-    def add(self, name: str, ext: str, content: str | bytes) -> Path:
+    def add(self, name: str, ext: str, content: str | bytes, *, first: bool = False) -> Path:
         source = f"{uuid.uuid5(_NAMESPACE, f'{self.key}/{name}')}-attachment.{ext}"
         path = self.results_dir / source
         if isinstance(content, bytes):
             path.write_bytes(content)
         else:
             path.write_text(content, encoding="utf-8")
-        self.entries.append({"name": name, "source": source, "type": _MIME[ext]})
+        entry = {"name": name, "source": source, "type": _MIME[ext]}
+        self.entries.insert(0 if first else len(self.entries), entry)
         return path
 
     def attempt(self, what: str, draw: Callable[[], None]) -> None:
@@ -283,24 +280,6 @@ def _deltas_chart(files: _Attachments, sdk: str, entries: Sequence[tuple[str, fl
     files.add(f"baseline deltas · {sdk} (SVG)", "svg", svgs[sdk])
 
 
-def _description(records: Sequence[ItemRecord], matches: int, tickets: Sequence[str],
-                 gate: Mapping[str, Any] | None, problems: Sequence[str], frame_charts: int) -> str:
-    statuses: dict[str, int] = {}
-    for r in {r.item_id: r for r in records}.values():
-        statuses[r.status] = statuses.get(r.status, 0) + 1
-    counts = ", ".join(f"{n} {s}" for s, n in sorted(statuses.items())) or "no items"
-    lines = [f"- **{sum(statuses.values())} item(s)**: {counts}.",
-             f"- Known issues: {matches} failure(s) covered by {len(tickets)} open ticket(s)"
-             + (f" ({', '.join(tickets)})." if tickets else "."),
-             f"- Frame-time charts attached to {frame_charts} item(s)."]
-    if gate is not None:
-        lines.append(f"- Gate: **{gate.get('verdict', '?')}** (exit code {gate.get('exit_code', '?')}), "
-                     f"{len(gate.get('regressions') or [])} regression(s) against the accepted baseline.")
-    if problems:
-        lines += ["", "Not drawn:", "", *(f"- {p}" for p in problems)]
-    return "\n".join(lines)
-
-
 def _capacities(run_dir: Path, problems: list[str]) -> list[HostCapacity]:
     try:
         return load_capacities(run_dir)
@@ -330,20 +309,39 @@ def _evidence(run_dir: Path, items: Sequence[_Item], problems: list[str]) -> dic
     return out
 
 
+@dataclass(frozen=True, kw_only=True)
+class Overview:
+    """What write_overview wrote: the globals file and its attachments (in order), the items that got a frame-time
+    chart, and what could not be drawn."""
+
+    path: Path  # results_dir/<uuid>-globals.json
+    attachments: tuple[str, ...]
+    frame_charts: int
+    problems: tuple[str, ...]
+
+
+def globals_path(results_dir: Path, run_id: str) -> Path:
+    """The run's globals file: the same name for the same run, so writing it again replaces it."""
+    return results_dir / f"{uuid.uuid5(_NAMESPACE, f'{run_id}/globals')}{GLOBALS_SUFFIX}"
+
+
 def write_overview(run_dir: Path, results_dir: Path, *, records: Sequence[ItemRecord], known: KnownIssues,
                    gate: Mapping[str, Any] | None, extra_pages: Mapping[str, str] | None = None,
-                   config: CompareConfig | None = None) -> Path:
-    """Write the "Run overview" result (status passed, one history across runs) into `results_dir` with its
-    attachments, attach a frame-time chart to each item's result, and copy the heatmap and the adaptation page
-    to run_dir/adaptation.png and run_dir/adaptation.html. A chart that cannot be drawn (AnalysisError,
-    ValueError, any HarnessError) is listed in the overview's description; the others are still written.
-    The adaptation matrix and the vendor comparison judge with `config` (a nightly's gate file), else with the
-    default thresholds. Writing it again for the same run replaces it. Returns the overview's result file."""
+                   config: CompareConfig | None = None) -> Overview:
+    """Write the run's global attachments into `results_dir` (one `*-globals.json`: no test result, so the
+    report's total stays the number of cells): the landing page first (also run_dir/overview.html), then the
+    heatmap and the adaptation page (also run_dir/adaptation.png and run_dir/adaptation.html), the vendor
+    comparison, start-up charts, the gate, the known issues and `extra_pages`. Attach a frame-time chart to each
+    item's result. A chart that cannot be drawn (AnalysisError, ValueError, any HarnessError) is left out, named
+    on the landing page and as a global error; the others are still written. The adaptation matrix and the
+    vendor comparison judge with `config` (a nightly's gate file), else with the default thresholds. Writing it
+    again for the same run replaces it."""
     run_id = records[0].run_id if records else run_dir.name
     files = _Attachments(results_dir, run_id)
     items = _items(run_dir, records, files.problems)
     rows = [i.row for i in items]
     adaptation: dict[str, AdaptationMatrix] = {}
+    capacities = _capacities(run_dir, files.problems)
     if rows:
         thresholds = config or default_config()
         files.attempt("adaptation matrix", partial(_adaptation, files, run_dir, rows, run_id, thresholds,
@@ -360,35 +358,28 @@ def write_overview(run_dir: Path, results_dir: Path, *, records: Sequence[ItemRe
         files.add(f"{name} (HTML)", "html", page)
     frame_charts, frame_problems = attach_frame_times(results_dir, items, run_id=run_id)
     files.problems.extend(frame_problems)
-    tickets = list(dict.fromkeys(i.ticket for m in matches for i in m.issues))
-    starts = [r.started_at_epoch_ms for r in records]
-    stops = [r.started_at_epoch_ms + int(r.duration_s * 1000) for r in records]
-    now_ms = int(dt.datetime.now(dt.UTC).timestamp() * 1000)
-    platforms = sorted({r.platform for r in records})
-    labels = [{"name": "parentSuite", "value": OVERVIEW_NAME}, {"name": "suite", "value": OVERVIEW_NAME},
-              {"name": "feature", "value": "overview"}, {"name": "tag", "value": "overview"}]
-    if len(platforms) == 1:  # the report's environments match on it; with several it sits in "default"
-        labels.append({"name": "platform", "value": platforms[0]})
-    result_uuid = str(uuid.uuid5(_NAMESPACE, f"{run_id}/overview"))
-    landing = landing_html(records, run_id=run_id, capacities=_capacities(run_dir, files.problems),
-                           matrix=adaptation.get("matrix"),
+    landing = landing_html(records, run_id=run_id, capacities=capacities, matrix=adaptation.get("matrix"),
                            known={m.record.name: ", ".join(i.ticket for i in m.issues) for m in matches},
                            evidence=_evidence(run_dir, items, files.problems), notes=files.problems)
-    (run_dir / LANDING_HTML).write_text(landing_page(landing, title=f"Run {run_id}"), encoding="utf-8")
-    data = {
-        "uuid": result_uuid, "historyId": OVERVIEW_HISTORY_ID, "testCaseId": OVERVIEW_TEST_CASE_ID,
-        "name": OVERVIEW_NAME, "fullName": OVERVIEW_FULL_NAME, "status": OVERVIEW_STATUS, "stage": "finished",
-        "description": _description(records, len(matches), tickets, gate, files.problems, frame_charts),
-        "descriptionHtml": landing,
-        "start": min(starts, default=now_ms), "stop": max(stops, default=now_ms),
-        "labels": labels, "parameters": [], "links": [], "steps": [], "attachments": files.entries,
-    }
-    path = results_dir / f"{result_uuid}-result.json"
-    write_result(path, data)
-    log.info("run overview %s: %d attachment(s), %d chart(s) not drawn", path, len(files.entries),
+    page = landing_page(landing, title=f"Run {run_id}")
+    (run_dir / LANDING_HTML).write_text(page, encoding="utf-8")
+    files.add(LANDING_ATTACHMENT, "html", page, first=True)
+    now_ms = int(dt.datetime.now(dt.UTC).timestamp() * 1000)
+    # The report's environments are its platforms (generate.py): with one, the overview belongs to it, so it shows
+    # when that environment is chosen; with several it is the run's, shown when all are.
+    platforms = report_platforms(results_dir)
+    where = {"environment": platforms[0]} if len(platforms) == 1 else {}
+    path = globals_path(results_dir, run_id)
+    write_result(path, {
+        "attachments": [{**entry, "timestamp": now_ms, **where} for entry in files.entries],
+        "errors": [{"message": f"run overview: {problem}", "timestamp": now_ms, **where}
+                   for problem in files.problems],
+    })
+    log.info("run overview %s: %d global attachment(s), %d chart(s) not drawn", path, len(files.entries),
              len(files.problems))
-    return path
+    return Overview(path=path, attachments=tuple(e["name"] for e in files.entries), frame_charts=frame_charts,
+                    problems=tuple(files.problems))
 
 
-__all__ = ["OVERVIEW_HISTORY_ID", "OVERVIEW_NAME", "attach_frame_times", "gate_deltas", "gate_html", "gate_page",
-           "write_overview"]
+__all__ = ["LANDING_ATTACHMENT", "Overview", "attach_frame_times", "gate_deltas", "gate_html", "gate_page",
+           "globals_path", "write_overview"]
