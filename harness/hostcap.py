@@ -114,29 +114,45 @@ def host_limits(capacity: HostCapacity, *, cell_load1: float | None, expected_fp
     return reasons
 
 
+def cell_limits(capacity: HostCapacity | None, *, content_fps: float | None, cell_load1: float | None,
+                expected_fps: float | None = None) -> list[str]:
+    """Pure: why the machine, not the SDK, sets this cell's frame rate (empty: it does not).
+
+    The machine sets it when it is limited on this profile (host_limits) AND the cell's content fps is not well
+    below the pass-through's (>= SDK_COST_SHARE x capacity, or not measured): a cell far below the pass-through
+    has a cost of its own. No capacity (or none measured): empty.
+    """
+    if capacity is None or capacity.content_fps is None:
+        return []
+    reasons = host_limits(capacity, cell_load1=cell_load1, expected_fps=expected_fps)
+    if not reasons or (content_fps is not None and content_fps < SDK_COST_SHARE * capacity.content_fps):
+        return []
+    return reasons
+
+
 def judge_cell(capacity: HostCapacity | None, *, defects: Sequence[str], content_fps: float | None,
                cell_load1: float | None, expected_fps: float | None = None) -> CellVerdict:
-    """Pure: the cell's frame-rate defects the machine explains.
-
-    A frame-rate defect is the environment's when the machine is limited on this profile (host_limits) AND the
-    cell's content fps is not well below the pass-through's (>= SDK_COST_SHARE x capacity, or not measured).
-    A cell far below the pass-through keeps its findings: that is the SDK's own cost. No capacity, no
-    frame-rate defect or no limit: nothing is attributed to the environment.
+    """Pure: the cell's frame-rate defects the machine explains: all of them when the machine sets the cell's
+    frame rate (cell_limits), none otherwise. No frame-rate defect: nothing is attributed to the environment.
     """
     rate = tuple(d for d in dict.fromkeys(defects) if d in FRAME_RATE_DEFECTS)
     if capacity is None or capacity.content_fps is None or not rate:
         return CellVerdict()
-    reasons = host_limits(capacity, cell_load1=cell_load1, expected_fps=expected_fps)
+    reasons = cell_limits(capacity, content_fps=content_fps, cell_load1=cell_load1, expected_fps=expected_fps)
     if not reasons:
-        return CellVerdict()
-    if content_fps is not None and content_fps < SDK_COST_SHARE * capacity.content_fps:
         return CellVerdict()
     evidence = {"capacity": capacity.to_dict(), "cell_content_fps": content_fps, "cell_load1": cell_load1,
                 "rule": f"host limited and cell content_fps >= {SDK_COST_SHARE:g} x pass-through fps"}
-    share = "" if content_fps is None else (
-        f"; the cell's {content_fps:.1f} fps is {content_fps / capacity.content_fps:.0%} of the pass-through's "
-        f"{capacity.content_fps:.1f}")
-    return CellVerdict(environment=rate, reasons=(*reasons[:3], capacity.describe() + share), evidence=evidence)
+    return CellVerdict(environment=rate, reasons=(*reasons[:3], capacity_evidence(capacity, content_fps)),
+                       evidence=evidence)
+
+
+def capacity_evidence(capacity: HostCapacity, content_fps: float | None) -> str:
+    """The pass-through's figures, and the cell's fps as a share of them."""
+    if content_fps is None or capacity.content_fps is None:
+        return capacity.describe()
+    return (f"{capacity.describe()}; the cell's {content_fps:.1f} fps is "
+            f"{content_fps / capacity.content_fps:.0%} of the pass-through's {capacity.content_fps:.1f}")
 
 
 # --- measuring ------------------------------------------------------------------------------------------------

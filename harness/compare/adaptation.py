@@ -1,6 +1,8 @@
 """New-device adaptation: every device against the reference devices (tag `new: false`) for the same candidate and
-scenario, with a verdict per cell (ok, degraded, fails, not_run) and the reasons, as a devices x candidates matrix.
-Besides the metrics, a cell compares the device's colour response with the references' (consistency)."""
+scenario, with a verdict per cell (ok, environment, degraded, fails, not_run) and the reasons, as a devices x
+candidates matrix. Besides the metrics, a cell compares the device's colour response with the references'
+(consistency). A frame-rate difference on a device profile the machine could not render at full rate is an
+environment finding with its evidence, never an SDK defect."""
 
 from __future__ import annotations
 
@@ -20,9 +22,10 @@ from harness.metrics.response import (
     response_delta_e,
 )
 
-AdaptationVerdict = Literal["ok", "degraded", "fails", "not_run"]
-# A matrix cell shows its worst scenario: a cell with a scenario not run cannot be signed off as ok.
-VERDICT_RANK: Final[Mapping[str, int]] = {"ok": 0, "not_run": 1, "degraded": 2, "fails": 3}
+AdaptationVerdict = Literal["ok", "environment", "degraded", "fails", "not_run"]
+# A matrix cell shows its worst scenario: a cell with a scenario not run cannot be signed off as ok; a frame-rate
+# difference the machine explains (environment) is no SDK defect, so it ranks below degraded.
+VERDICT_RANK: Final[Mapping[str, int]] = {"ok": 0, "not_run": 1, "environment": 2, "degraded": 3, "fails": 4}
 MEASURED_STATUSES: Final = ("passed", "failed")  # reference rows whose metrics count (broken/skipped do not)
 REFERENCE_TAG: Final = "new"
 CONSISTENCY_METRIC: Final = "visual_consistency_delta_e"  # its thresholds: CompareConfig (default max:2.0)
@@ -41,6 +44,22 @@ MIN_ABS_DELTA_SUFFIX: Final[tuple[tuple[str, float], ...]] = (
     ("_latency_ms", 34.0), ("_fps", 2.0), ("_cv", 0.05), ("_delta_e", 0.5), ("_ms", 5.0), ("_share", 0.02),
     ("_ratio", 0.02),
 )
+
+
+# Metrics the machine's frame rate sets: on a host-limited row (Row.host_limit) their differences from the
+# references are the environment's, not the SDK's. Colour, visual, start-up and latency metrics are not among them.
+FRAME_RATE_METRICS: Final = frozenset({
+    "dropped_frames", "repeated_frames", "missed_refreshes", "stutter_ratio", "freeze_count", "jank_count",
+    "big_jank_count", "janky_frames", "slow_frame_count", "slow_frame_ratio", "missed_deadline_count",
+    "perfdog_jank_count", "perfdog_big_jank_count",
+})
+
+
+def is_frame_rate_metric(metric: str) -> bool:
+    """True for the metrics the machine's frame rate sets: fps (`*_fps`), frame times (`frame_time_*_ms`),
+    dropped or repeated frames, jank and freezes (FRAME_RATE_METRICS)."""
+    return (metric in FRAME_RATE_METRICS or metric.endswith("_fps")
+            or (metric.startswith("frame_time_") and metric.endswith("_ms")))
 
 
 def min_abs_delta(metric: str) -> float:
@@ -98,12 +117,15 @@ class ScenarioCell:
     references: tuple[str, ...]  # the reference devices this cell was compared with
     # The device's colour response against the pooled references' (visual_consistency_delta_e), if both exist.
     consistency: ResponseDistance | None = None
+    # Why the machine limited the frame rate of this device's runs (Row.host_limit); empty when it did not.
+    host_limit: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {"device": self.device, "candidate": self.candidate, "scenario": self.scenario,
                 "verdict": self.verdict, "status": self.status, "runs": self.runs, "reasons": list(self.reasons),
                 "deltas": [d.to_dict() for d in self.deltas], "references": list(self.references),
-                "consistency": self.consistency.to_dict() if self.consistency is not None else None}
+                "consistency": self.consistency.to_dict() if self.consistency is not None else None,
+                "host_limit": list(self.host_limit)}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -226,8 +248,10 @@ def _scenario_cell(device: str, candidate: str, scenario: str, groups: Mapping[t
     refs = _reference_devices(device, device_tags, [r for r in all_rows if r.candidate == candidate
                                                     and r.scenario == scenario], match_tag)
     ref_rows = [r for d in refs for r in groups.get((d, candidate, scenario), []) if r.status in MEASURED_STATUSES]
+    host_limit = _host_limit(rows)
     deltas: list[MetricDelta] = []
     degraded: list[str] = []
+    environment: list[str] = []  # frame-rate regressions the machine explains
     notes: list[str] = []
     metrics = list(dict.fromkeys(m for r in rows for m in r.metrics))
     for metric in metrics if ref_rows else []:
@@ -246,12 +270,20 @@ def _scenario_cell(device: str, candidate: str, scenario: str, groups: Mapping[t
             elif c.verdict == "regression" and c.new_median is not None and c.base_median is not None:
                 pct = f", {c.delta_pct:+.1f} %" if c.delta_pct is not None else ""
                 basis = "; threshold only" if c.basis == "threshold_only" else f"; p={c.p_value:.2g}"
-                degraded.append(f"{metric} {c.new_median:.4g} vs reference median {c.base_median:.4g} "
-                                f"({c.delta:+.4g}{pct}), beyond {c.threshold}{basis}")
+                text = (f"{metric} {c.new_median:.4g} vs reference median {c.base_median:.4g} "
+                        f"({c.delta:+.4g}{pct}), beyond {c.threshold}{basis}")
+                if host_limit and is_frame_rate_metric(metric):
+                    environment.append(f"{text}; host limited, not an SDK defect")
+                else:
+                    degraded.append(text)
     consistency, inconsistent, consistency_notes = _consistency(rows, ref_rows, config=config)
     degraded += inconsistent
     reasons = _failure_reasons(rows) if status in ("failed", "broken") else []
     reasons += degraded
+    if environment:  # the values first, then the machine's evidence (the heatmap shows the first two lines)
+        reasons += [environment[0], f"environment: {'; '.join(host_limit)}", *environment[1:]]
+    elif host_limit:
+        notes.append(f"host limited, no frame-rate difference from the references: {'; '.join(host_limit)}")
     if not refs:
         tag = f" with {match_tag}={device_tags.get(match_tag)}" if match_tag is not None else ""
         reasons.append(f"status only: no other reference device{tag} ran it")
@@ -259,9 +291,16 @@ def _scenario_cell(device: str, candidate: str, scenario: str, groups: Mapping[t
         reasons.append(f"status only: no measured run on the reference devices ({', '.join(refs)})")
     reasons += consistency_notes + notes
     verdict: AdaptationVerdict = ("fails" if status in ("failed", "broken")
-                                  else "degraded" if degraded else "ok")
+                                  else "degraded" if degraded else "environment" if environment else "ok")
     return ScenarioCell(**base, verdict=verdict, status=status, reasons=tuple(reasons), deltas=tuple(deltas),
-                        references=tuple(refs), consistency=consistency)
+                        references=tuple(refs), consistency=consistency, host_limit=host_limit)
+
+
+def _host_limit(rows: Sequence[Row]) -> tuple[str, ...]:
+    """The evidence of the measured repeats the machine limited (each line once); empty when none was."""
+    lines = [line for r in rows if r.status in MEASURED_STATUSES and r.host_limit is not None
+             for line in r.host_limit.evidence]
+    return tuple(dict.fromkeys(lines))
 
 
 def adaptation_matrix(rows: Iterable[Row], *, config: CompareConfig, match_tag: str | None) -> AdaptationMatrix:
@@ -270,9 +309,12 @@ def adaptation_matrix(rows: Iterable[Row], *, config: CompareConfig, match_tag: 
 
     Per scenario: `fails` when a run failed or broke (reasons: error kind and message), else `degraded` when a
     thresholded metric regressed against the pooled reference samples (compare_samples, references as the
-    baseline) or the colour response lies beyond the `visual_consistency_delta_e` threshold from the pooled
-    references' response (response_delta_e), else `ok`; `not_run` without a run. A matrix cell takes its worst
-    scenario (fails > degraded > not_run > ok) over the scenarios that candidate ran anywhere.
+    baseline) beyond its noise floor, or the colour response lies beyond the `visual_consistency_delta_e`
+    threshold from the pooled references' response (response_delta_e), else `environment` when only frame-rate
+    metrics (is_frame_rate_metric) regressed and the machine limited the device's runs (Row.host_limit; the
+    reasons carry the values and "environment: <evidence>"), else `ok`; `not_run` without a run. A matrix cell
+    takes its worst scenario (fails > degraded > environment > not_run > ok) over the scenarios that candidate
+    ran anywhere.
     """
     rows = list(rows)
     groups = group_rows(rows)
@@ -304,6 +346,7 @@ def adaptation_matrix(rows: Iterable[Row], *, config: CompareConfig, match_tag: 
 
 __all__ = [
     "CONSISTENCY_METRIC",
+    "FRAME_RATE_METRICS",
     "VERDICT_RANK",
     "AdaptationMatrix",
     "AdaptationVerdict",
@@ -311,6 +354,7 @@ __all__ = [
     "MetricDelta",
     "ScenarioCell",
     "adaptation_matrix",
+    "is_frame_rate_metric",
     "is_reference",
     "min_abs_delta",
 ]

@@ -14,7 +14,9 @@ from harness.errors import ConfigError
 from harness.pagekit import STYLE, escape
 
 # Cell colours (CSS hex) per verdict; the PNG heatmap uses the same ones.
-ADAPTATION_COLOURS: Final = {"ok": "#b7e1b9", "degraded": "#ffd57a", "fails": "#f19a9a", "not_run": "#d9d9d9"}
+# environment: the landing page's ENV colour (a frame rate the machine limited, not an SDK defect).
+ADAPTATION_COLOURS: Final = {"ok": "#b7e1b9", "environment": "#cfe3ff", "degraded": "#ffd57a", "fails": "#f19a9a",
+                             "not_run": "#d9d9d9"}
 UPGRADE_COLOURS: Final = {"regression": "#f19a9a", "improvement": "#b7e1b9", "noise": "#fff1b8",
                           "unchanged": "#ffffff", "insufficient_data": "#d9d9d9"}
 _CSS: Final = STYLE

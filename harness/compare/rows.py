@@ -1,6 +1,6 @@
 """Plain rows for comparisons: one measured matrix cell each (device, sdk, version, scenario, status, metrics,
-repeated samples and the colour response), read from a run's results.json and details.json or from any mapping
-with the same keys."""
+repeated samples, the colour response and whether the machine limited its frame rate), read from a run's
+results.json, details.json and host_capacity.json or from any mapping with the same keys."""
 
 from __future__ import annotations
 
@@ -8,22 +8,34 @@ import json
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from pathlib import Path, PurePosixPath
 from typing import Any, Final
 
-from harness.errors import ConfigError
+from harness.errors import ConfigError, HarnessError
+from harness.hostcap import HostCapacity, capacity_evidence, cell_limits, load_capacities
 from harness.metrics.response import ColourResponse
 from harness.results import STATUSES, ItemRecord, item_dir, load_results
 
 REQUIRED_KEYS: Final = ("device", "sdk", "version", "scenario", "status")
 OPTIONAL_KEYS: Final = ("candidate", "vendor", "tags", "metrics", "samples", "fingerprint", "error", "run_id",
-                        "name", "colour_response")
+                        "name", "colour_response", "environment", "host_limit")
 # Metrics whose repeats details.json keeps: each entry of startup_runs holds the launches of one launch step.
 SAMPLED_METRICS: Final = ("startup_ms", "app_first_frame_ms")
 # Each frame's time (between consecutive content updates): the observations behind the frame metrics.
 FRAME_TIME_SAMPLES: Final = "frame_time_ms"
+
+
+@dataclass(frozen=True, kw_only=True)
+class HostLimit:
+    """Why the machine, not the SDK, set a cell's frame rate (harness.hostcap, docs/metrics.md "Host capacity"):
+    the item's environment finding, or its device profile's measured host capacity."""
+
+    evidence: tuple[str, ...]
+
+    def describe(self) -> str:
+        return "; ".join(self.evidence)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,6 +59,9 @@ class Row:
     name: str = ""
     # Source colour -> output colour on the key frames (harness.metrics.response); None when not measured.
     colour_response: ColourResponse | None = None
+    # Set when the host could not deliver the frame rate on this device profile: frame-rate differences are then
+    # the environment's, not the SDK's (harness.compare.adaptation).
+    host_limit: HostLimit | None = None
 
     def values(self, metric: str) -> list[float]:
         """The samples of `metric`, or its single value, or nothing when not measured."""
@@ -111,7 +126,47 @@ def row_from_mapping(data: Any, *, source: str, index: int) -> Row:
         metrics={str(k): float(v) for k, v in metrics.items()}, samples=samples, fingerprint=fingerprint,
         error=dict(error) if error is not None else None, run_id=str(data.get("run_id") or ""),
         name=str(data.get("name") or ""), colour_response=response,
+        host_limit=_host_limit(data, source=source, at=at),
     )
+
+
+def _host_limit(data: Mapping[str, Any], *, source: str, at: str) -> HostLimit | None:
+    """`host_limit` (a HostLimit), else the record's `environment` finding ({"message", "reasons", ...}: its
+    reasons are the evidence), else None."""
+    given = data.get("host_limit")
+    _need(given is None or isinstance(given, HostLimit), f"expected a HostLimit, got {type(given).__name__}; "
+          "allowed: a HostLimit or nothing", source=source, key=f"{at}.host_limit")
+    if given is not None:
+        return given
+    environment = data.get("environment")
+    if environment is None:
+        return None
+    _need(isinstance(environment, Mapping), f"expected a mapping, got {type(environment).__name__}; allowed: "
+          "the environment finding of an item record (message, reasons) or nothing", source=source,
+          key=f"{at}.environment")
+    reasons = environment.get("reasons") or []
+    message = environment.get("message")
+    ok = (isinstance(reasons, Sequence) and not isinstance(reasons, str) and all(isinstance(r, str) for r in reasons)
+          and (message is None or isinstance(message, str)) and bool(reasons or message))
+    _need(ok, "expected a message or a list of reasons (strings); allowed: the environment finding of an item "
+          "record", source=source, key=f"{at}.environment")
+    return HostLimit(evidence=tuple(reasons) if reasons else (str(message),))
+
+
+def with_host_capacity(rows: Iterable[Row], capacities: Sequence[HostCapacity]) -> list[Row]:
+    """The rows, each row without a host limit of its own given one when its device's measured capacity says the
+    machine set its frame rate (harness.hostcap.cell_limits, with the row's content fps)."""
+    by_device = {c.device: c for c in capacities}
+    out = []
+    for row in rows:
+        capacity = by_device.get(row.device)
+        reasons = (cell_limits(capacity, content_fps=row.metrics.get("content_fps"), cell_load1=None)
+                   if capacity is not None and row.host_limit is None else [])
+        if capacity is not None and reasons:
+            evidence = (*reasons[:3], capacity_evidence(capacity, row.metrics.get("content_fps")))
+            row = replace(row, host_limit=HostLimit(evidence=evidence))
+        out.append(row)
+    return out
 
 
 def rows_from_mappings(items: Iterable[Any], *, source: str) -> list[Row]:
@@ -212,14 +267,20 @@ def row_from_record(run_dir: Path, record: ItemRecord, details: Mapping[str, Any
 
 def load_run_rows(run_dir: Path) -> list[Row]:
     """A run's rows: results.json (or results.jsonl), with samples and the colour response from each item's
-    details.json where present."""
-    return [row_from_record(run_dir, record, read_details(run_dir, record), index=index)
+    details.json where present, and the host limits of its host_capacity.json (with_host_capacity)."""
+    rows = [row_from_record(run_dir, record, read_details(run_dir, record), index=index)
             for index, record in enumerate(load_results(run_dir))]
+    try:
+        capacities = load_capacities(run_dir)
+    except HarnessError as exc:
+        raise ConfigError(f"{exc}; allowed: the host capacity list the run writes") from exc
+    return with_host_capacity(rows, capacities)
 
 
 __all__ = [
     "FRAME_TIME_SAMPLES",
     "SAMPLED_METRICS",
+    "HostLimit",
     "Row",
     "colour_response_from_details",
     "content_frame_times_ms",
@@ -229,4 +290,5 @@ __all__ = [
     "row_from_record",
     "rows_from_mappings",
     "samples_from_details",
+    "with_host_capacity",
 ]
