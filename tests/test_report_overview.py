@@ -15,6 +15,7 @@ import pytest
 
 from harness.compare.thresholds import parse_compare_config
 from harness.errors import AnalysisError, InfrastructureError
+from harness.hostcap import HostCapacity
 from harness.known_issues import KnownIssue, KnownIssues
 from harness.report import generate
 from harness.report.allure_meta import CATEGORIES, allure2_categories
@@ -364,6 +365,26 @@ def test_write_overview_judges_with_the_gate_files_thresholds(tmp_path: Path) ->
     text = page.read_text(encoding="utf-8")
     assert "startup_ms 920 vs reference median 470" not in text
     assert 'data-device="pixel-fold" data-candidate="pixkit@1.5"' in text
+
+
+def test_write_overview_judges_frame_rate_against_the_host_capacity(tmp_path: Path) -> None:
+    # pixel-fold · glfx shows 14 fps against the reference's 30: degraded, unless the run's host_capacity.json says
+    # the machine itself reached only 15 fps on that profile (< 0.75 x 30); then an environment finding.
+    run_dir, results, records = make_run(tmp_path)
+    (fold,) = [r for r in records if r.device == "pixel-fold" and r.candidate == "glfx@1.0"]
+    fold.metrics["content_fps"] = 14.0
+    cell = 'data-device="pixel-fold" data-candidate="glfx@1.0"'
+    write_overview(run_dir, results, records=records, known=KnownIssues(), gate=None)
+    assert f'class="cell verdict-degraded" {cell}' in (run_dir / "adaptation.html").read_text(encoding="utf-8")
+    capacity = HostCapacity(device="pixel-fold", cpu_throttling=4.0, source_fps=30.0, content_fps=15.0,
+                            frame_time_p50_ms=66.7, frame_time_p90_ms=80.0, dropped_frames=0.0, load1_before=0.4,
+                            load1_after=0.5, cores=2, measured_at_epoch_s=0.0, duration_s=3.0)
+    (run_dir / "host_capacity.json").write_text(json.dumps([capacity.to_dict()]), encoding="utf-8")
+    write_overview(run_dir, results, records=records, known=KnownIssues(), gate=None)
+    page = (run_dir / "adaptation.html").read_text(encoding="utf-8")
+    assert f'class="cell verdict-environment" {cell}' in page
+    assert "environment: the pass-through itself reached only 15.0 fps on this profile" in page
+    assert "<b>environment</b>" in (run_dir / "overview.html").read_text(encoding="utf-8")  # landing page's matrix
 
 
 def test_write_overview_records_a_chart_it_cannot_draw(tmp_path: Path) -> None:

@@ -28,7 +28,7 @@ from harness.compare import (
     write_adaptation_png,
 )
 from harness.compare.render import UPGRADE_COLOURS
-from harness.compare.rows import FRAME_TIME_SAMPLES, read_details, row_from_record
+from harness.compare.rows import FRAME_TIME_SAMPLES, read_details, row_from_record, with_host_capacity
 from harness.errors import AnalysisError, ConfigError, HarnessError
 from harness.hostcap import HostCapacity, load_capacities
 from harness.known_issues import KnownIssues
@@ -100,8 +100,10 @@ def _budget_ms(details: Mapping[str, Any] | None) -> float | None:
     return None
 
 
-def _items(run_dir: Path, records: Sequence[ItemRecord], problems: list[str]) -> list[_Item]:
-    """Each record with its row (harness.compare.rows: samples, colour response) and its frame times."""
+def _items(run_dir: Path, records: Sequence[ItemRecord], problems: list[str],
+           capacities: Sequence[HostCapacity] = ()) -> list[_Item]:
+    """Each record with its row (harness.compare.rows: samples, colour response, the host's limit from the record
+    or from `capacities`) and its frame times."""
     out = []
     for index, record in enumerate(records):
         try:
@@ -110,6 +112,7 @@ def _items(run_dir: Path, records: Sequence[ItemRecord], problems: list[str]) ->
         except ConfigError as exc:
             problems.append(f"{record.name}: details not read: {exc}")
             details, row = None, row_from_record(run_dir, record, None, index=index)
+        (row,) = with_host_capacity([row], capacities)
         out.append(_Item(record=record, row=row, frame_times_ms=row.samples.get(FRAME_TIME_SAMPLES, ()),
                          budget_ms=_budget_ms(details)))
     return out
@@ -338,10 +341,10 @@ def write_overview(run_dir: Path, results_dir: Path, *, records: Sequence[ItemRe
     again for the same run replaces it."""
     run_id = records[0].run_id if records else run_dir.name
     files = _Attachments(results_dir, run_id)
-    items = _items(run_dir, records, files.problems)
+    capacities = _capacities(run_dir, files.problems)
+    items = _items(run_dir, records, files.problems, capacities)
     rows = [i.row for i in items]
     adaptation: dict[str, AdaptationMatrix] = {}
-    capacities = _capacities(run_dir, files.problems)
     if rows:
         thresholds = config or default_config()
         files.attempt("adaptation matrix", partial(_adaptation, files, run_dir, rows, run_id, thresholds,
