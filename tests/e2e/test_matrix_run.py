@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from harness.report.generate import embedded_report_files
+
 ROOT = Path(__file__).resolve().parents[2]
 HARNESS = [sys.executable, "-m", "harness.cli"]
 
@@ -165,12 +167,20 @@ def test_allure_report_and_metadata(matrix_run: tuple[subprocess.CompletedProces
     results = run_dir / "allure-results"
     assert (results / "environment.properties").is_file()
     assert (results / "executor.json").is_file()
-    everything = [json.loads(p.read_text()) for p in results.glob("*-result.json")]
-    found = [r for r in everything if r["name"] != "Run overview"]
-    assert len(found) == 8
-    (overview,) = [r for r in everything if r["name"] == "Run overview"]
+    found = [json.loads(p.read_text()) for p in results.glob("*-result.json")]
+    assert len(found) == 8  # one per cell: the overview is no test result
+    (overview,) = [json.loads(p.read_text()) for p in results.glob("*-globals.json")]
     assert {"adaptation heatmap (PNG)", "adaptation matrix (HTML)"} <= {a["name"] for a in overview["attachments"]}
     assert (run_dir / "adaptation.png").is_file()
+    assert (run_dir / "overview.html").is_file()
+    # The generated report (real Allure 3, single file): its total is the 8 cells, the overview on its home page.
+    report = embedded_report_files(index)
+    assert report["widgets/statistic.json"]["total"] == 8
+    assert len([k for k in report if k.startswith("data/test-results/")]) == 8
+    home = report["widgets/globals.json"]["attachments"]
+    assert [a["name"] for a in home][:2] == ["run overview (HTML)", "adaptation heatmap (PNG)"]
+    assert not any(a["missed"] for a in home)
+    assert {"adaptation heatmap (PNG)", "adaptation matrix (HTML)"} <= {a["name"] for a in home}
     # glfx 2.0's weaker warm look is listed in the shipped known-issues.yaml: its failure is marked as known.
     cast = next(r for r in found if r["name"] == "filter-warm[pixel7-glfx@2.0]")
     assert cast["statusDetails"]["known"] is True
