@@ -1,11 +1,11 @@
 """The run's landing page: which SDK is best on which device, what failed and why, in one look.
 
-One HTML fragment, shown as the description of the report's "Run overview" entry (no click on an attachment) and
-written as run_dir/overview.html: the verdict counts, the best candidate per device, the device x candidate x
-scenario matrix with a key number and verdict per cell, the failures with their reasons (known issues marked), the
-environment-limited cells with the host-capacity evidence, the adaptation matrix with values and reasons, and the
-evidence images and frame-time charts of the cells that did not pass. Inline styles and data: URIs only (Allure
-shows descriptions in a sandboxed frame)."""
+One HTML fragment, written as run_dir/overview.html and as the first of the report's global attachments (its home
+page): the verdict counts, the best candidate per device, the device x candidate x scenario matrix with a key
+number and verdict per cell, the failures with their reasons (known issues marked), the environment-limited cells
+with the host-capacity evidence, the adaptation matrix with values and reasons, and the evidence images and
+frame-time charts of the cells that did not pass. Inline styles and data: URIs only (Allure shows HTML attachments
+in a sandboxed frame)."""
 
 from __future__ import annotations
 
