@@ -84,8 +84,9 @@ def _scorecard_page(run: Run, store_target: str) -> dict[str, str]:
 
 
 def _overview(run: Run, results_dir: Path, store_target: str) -> None:
-    """Known issues marked on the items, and the run's overview entry (heatmap, charts, gate, scorecard). Neither
-    may lose the run: an error is kept for the terminal and the report is generated without them."""
+    """Known issues marked on the items, and the run's overview (the report's global attachments: heatmap, charts,
+    gate, scorecard). Neither may lose the run: an error is kept for the terminal and the report is generated
+    without them."""
     from harness.report.known import apply_known_issues
     from harness.report.overview import write_overview
 
