@@ -23,7 +23,7 @@ WARN_BG: Final = "#ffd57a"
 BAD_BG: Final = "#f19a9a"
 NONE_BG: Final = "#d9d9d9"
 
-# Written into every whole page's <head> (base.html), so a page can be told apart as the toolkit's.
+# Written into the head of every whole page (base.html), so a page can be told apart as the toolkit's.
 TOOLKIT_MARKER: Final = "sdk-harness pagekit"
 _TEMPLATES: Final = "templates"
 
@@ -33,7 +33,6 @@ def _read(name: str) -> str:
 
 
 STYLESHEET: Final = _read("style.css")
-STYLE_BLOCK: Final = f"<style>{STYLESHEET}</style>"
 
 
 @cache
@@ -52,6 +51,11 @@ def environment() -> jinja2.Environment:
     return env
 
 
+def style_block() -> str:
+    """The one stylesheet as the style element every page and fragment carries once (_style.html)."""
+    return environment().get_template("_style.html").render()
+
+
 def render_page(template: str, **context: object) -> str:
     """A whole standalone page: `template` extends base.html (`{% extends layout %}`), with the stylesheet in
     its head. `title` is required by base.html; a variable the template uses and `context` lacks raises
@@ -61,16 +65,16 @@ def render_page(template: str, **context: object) -> str:
 
 def render_fragment(template: str, **context: object) -> str:
     """The same template as a fragment to put inside another document (e.g. an Allure description): the
-    stylesheet in a <style> of its own, then the page's content, no <html>/<head>."""
+    stylesheet in a style element of its own (_style.html), then the page's content, no html or head element."""
     return environment().get_template(template).render(layout="fragment.html", **context)
 
 
 def page_from_fragment(fragment: str, *, title: str) -> str:
     """A fragment of render_fragment as a whole page; the stylesheet stays once, the fragment's own. ValueError
     when `fragment` does not come from render_fragment."""
-    if not fragment.startswith(STYLE_BLOCK):
+    if not fragment.startswith(style_block()):
         raise ValueError("page_from_fragment: allowed: a fragment of pagekit.render_fragment (starting with the "
-                         "toolkit's <style>)")
+                         "toolkit's stylesheet)")
     return environment().get_template("wrapped.html").render(title=title, fragment=Markup(fragment))
 
 
@@ -138,7 +142,6 @@ __all__ = [
     "NONE_BG",
     "OK_BG",
     "STYLESHEET",
-    "STYLE_BLOCK",
     "TOOLKIT_MARKER",
     "WARN_BG",
     "Cell",
@@ -151,6 +154,7 @@ __all__ = [
     "page_from_fragment",
     "render_fragment",
     "render_page",
+    "style_block",
     "text_table",
     "trusted",
 ]
