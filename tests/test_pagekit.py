@@ -163,6 +163,12 @@ def test_no_page_markup_or_css_is_built_outside_the_toolkit_templates() -> None:
     assert templates == ["_style.html"]
 
 
+def test_the_toolkit_stays_at_the_bottom_layer() -> None:
+    from tests.test_architecture import package_graph
+
+    assert package_graph()["pagekit"] == {}
+
+
 def test_a_missing_template_variable_raises() -> None:
     with pytest.raises(jinja2.UndefinedError, match="'title' is undefined"):
         pagekit.render_page("known_issues.html", source="", tickets=0,
