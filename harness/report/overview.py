@@ -184,7 +184,8 @@ _GATE_HEADERS: Final = ("device", "scenario", "metric", "threshold", "base media
 
 
 def _text(value: object) -> str:
-    return "" if value is None else str(value)
+    """A gate.json value as page text; a missing one (null) as "-"."""
+    return "-" if value is None else str(value)
 
 
 def _gate_comparison(comp: Mapping[str, Any], svgs: Mapping[str, str]) -> _GateComparison:
