@@ -117,6 +117,22 @@ def sticker_presence(
     )
 
 
+def sticker_centre_px(result: CheckResult) -> tuple[float, float] | None:
+    """The sticker's centre in frame pixels from a `sticker_presence` result: the centre of its blob's bounding
+    box, which stays put where parts of the sticker match what is behind it (the blob's centroid moves with
+    whatever the sticker covers: on the reference crown it wandered by 1.3 px, in step with the face's motion).
+    None when no sticker was found; a coordinate is NaN where the blob reaches the edge of the searched region
+    (the picture's edge or the region's), since the sticker's extent on that axis is then unknown."""
+    blob, region = result.detail.get("blob_box"), result.detail.get("search_region")
+    if not result.passed or not isinstance(blob, tuple) or not isinstance(region, tuple):
+        return None
+    bx, by, bw, bh = blob
+    sx, sy, sw, sh = region
+    x = math.nan if bx <= sx or bx + bw >= sx + sw else bx + bw / 2.0
+    y = math.nan if by <= sy or by + bh >= sy + sh else by + bh / 2.0
+    return x, y
+
+
 def sticker_jitter(
     positions: Sequence[tuple[float, float] | None], *, max_jitter: float = DEFAULT_MAX_JITTER
 ) -> CheckResult:

@@ -7,6 +7,7 @@ box and skin. Each check becomes a metric (units in the name), a check record, a
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,10 +18,11 @@ import numpy as np
 
 from harness.analyze import decode_timeline
 from harness.capture.clip import band_top as clip_band_top
-from harness.capture.clip import face_box, photo_height, render_frame, skin_mask
+from harness.capture.clip import face_box, face_path, photo_height, render_frame, skin_mask
+from harness.capture.video import iter_frames
 from harness.clipspec import ClipSpec
 from harness.errors import AnalysisError, SdkDefectError
-from harness.metrics import adaptation, beauty, recording, response, sticker, visual
+from harness.metrics import adaptation, beauty, recording, response, sticker, tracking, visual
 from harness.metrics.adaptation import Finding
 from harness.metrics.frames import analyze_timeline
 from harness.metrics.indexcode import decode_index, to_clip_frame
@@ -204,6 +206,67 @@ def key_frame_checks(ctx: ItemContext, key_frames: Sequence[tuple[float, np.ndar
     if key_frames and not seen and not ctx.outcome.defects:
         for _t, frame in key_frames[:1]:
             diagnose_frame(ctx, frame)
+
+
+# At most this many output frames of a capture are read for face tracking (5 s at 30 fps).
+MAX_TRACKING_FRAMES = 150
+
+
+def _face_at(spec: ClipSpec) -> tracking.FacePathAt:
+    def at(indices: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        path = face_path(spec, indices)
+        return path.cx, path.cy, path.size
+    return at
+
+
+def sticker_tracking(ctx: ItemContext, video: Path) -> None:
+    """Face tracking of a face-anchored effect over every output frame of a capture: the sticker's centre on each
+    frame (sticker_presence on the frame against its own source frame) against where the clip has the face,
+    as `tracking_*` metrics (docs/metrics.md, "Face tracking"). A frame whose index code cannot be read is left
+    out (unknown); a repeated output frame counts once. Nothing is measured when the effect is fixed to the screen
+    or fewer than tracking.MIN_TRACK_FRAMES frames show a sticker (the presence detector judges those)."""
+    spec: ClipSpec = ctx.spec
+    state = ctx.state
+    if state.effect == "none" or ctx.effect_anchors.get(state.effect) == "screen":
+        return
+    lut_path = ctx.filter_luts.get(state.filter) if state.filter != "none" else None
+    indices: list[float] = []
+    placed: list[tuple[float, float] | None] = []
+    last: int | None = None
+    read = 0
+    try:
+        for _t, frame in iter_frames(video, max_frames=MAX_TRACKING_FRAMES):
+            read += 1
+            found = decode_index(frame, spec=spec)
+            if found is None or found.index == last:
+                continue
+            last = found.index
+            output = to_clip_frame(frame, found, width=spec.width, height=spec.height)
+            base = render_frame(spec, found.index)
+            if lut_path is not None:
+                base = apply_lut(base, _lut(Path(lut_path)))
+            box = face_box(spec, found.index)
+            result = sticker.sticker_presence(output, base, face_box=box, evidence="never")
+            indices.append(float(found.index))
+            placed.append(sticker.sticker_centre_px(result))
+    except AnalysisError as exc:
+        ctx.outcome.details["tracking"] = f"not measured: the capture could not be read ({exc})"
+        return
+    try:
+        track = tracking.sticker_track(indices, placed, _face_at(spec), fps=float(spec.fps))
+    except AnalysisError as exc:
+        ctx.outcome.details["tracking"] = f"not measured: {exc}"
+        return
+    m = ctx.outcome.metrics
+    m["tracking_lag_ms"] = track.lag_ms
+    for name in ("error", "jitter"):
+        for unit in ("px", "pct"):
+            for q in ("p50", "p95"):
+                value = getattr(track, f"{name}_{unit}_{q}")
+                if value is not None:  # tracking_error_p50_px, ... (the unit last, as everywhere)
+                    m[f"tracking_{name}_{q}_{unit}"] = value
+    m["tracking_placed_share"] = round(track.placed_frames / track.frames, 4)
+    ctx.outcome.details["tracking"] = {**dataclasses.asdict(track), "frames_read": read}
 
 
 def timing_defects(ctx: ItemContext, timing: dict[str, Any]) -> None:
