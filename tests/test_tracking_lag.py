@@ -71,7 +71,8 @@ def test_a_late_sticker_is_misplaced_by_the_lag_and_an_on_time_one_is_not() -> N
     assert 8.0 < late.error_px_p50 < 20.0, late
     assert late.error_pct_p50 == pytest.approx(100 * late.error_px_p50 / 100.5, rel=0.1)
     # a smooth trail is lag, not shake
-    assert late.jitter_px_p50 is not None and late.jitter_px_p50 < 1.5, late
+    assert late.jitter_px_p50 is not None
+    assert late.jitter_px_p50 < 1.5, late
 
 
 def test_shake_is_jitter_and_leaves_the_lag_alone() -> None:
@@ -79,7 +80,8 @@ def test_shake_is_jitter_and_leaves_the_lag_alone() -> None:
     frames = [(i, crowned(i, lag_ms=100.0, shake_px=tuple(rng.uniform(-4, 4, 2)))) for i in range(0, 90)]
     track = measured(frames)
     assert abs(track.lag_ms - 100.0) < FRAME_MS, track
-    assert track.jitter_px_p50 is not None and track.jitter_px_p50 > 2.5, track
+    assert track.jitter_px_p50 is not None
+    assert track.jitter_px_p50 > 2.5, track
 
 
 def test_too_few_placed_frames_is_not_a_measurement() -> None:

@@ -196,9 +196,9 @@ def sticker_track(source_index: Sequence[float], sticker_xy: Sequence[tuple[floa
     `source_index[i]` is the clip frame output frame i shows (index code; `face_at` takes it modulo the clip's
     length), `sticker_xy[i]` the sticker's centre there in clip pixels (None: no sticker found, counted as not
     placed; a NaN coordinate: the sticker touches the picture's edge on that axis, so its centre is unknown there
-    and that axis is left out). The lag is the shift of the face's path (continuous, `face_at`) that best explains the sticker's
-    positions with one fixed placement relative to the face: searched over [min_lag_ms, max_lag_ms] in 5 ms steps,
-    then to 0.5 ms around the best. Raises AnalysisError with fewer than MIN_TRACK_FRAMES placed frames.
+    and that axis is left out). The lag is the shift of the face's path (continuous, `face_at`) that best
+    explains the sticker's positions with one fixed placement relative to the face: searched over
+    [min_lag_ms, max_lag_ms] in 5 ms steps, then to 0.5 ms around the best. Raises AnalysisError with fewer than MIN_TRACK_FRAMES placed frames.
     """
     if len(source_index) != len(sticker_xy):
         raise AnalysisError(f"source indices and sticker positions differ in number: "
