@@ -198,7 +198,8 @@ def sticker_track(source_index: Sequence[float], sticker_xy: Sequence[tuple[floa
     placed; a NaN coordinate: the sticker touches the picture's edge on that axis, so its centre is unknown there
     and that axis is left out). The lag is the shift of the face's path (continuous, `face_at`) that best
     explains the sticker's positions with one fixed placement relative to the face: searched over
-    [min_lag_ms, max_lag_ms] in 5 ms steps, then to 0.5 ms around the best. Raises AnalysisError with fewer than MIN_TRACK_FRAMES placed frames.
+    [min_lag_ms, max_lag_ms] in 5 ms steps, then to 0.5 ms around the best. Raises AnalysisError with fewer than
+    MIN_TRACK_FRAMES placed frames.
     """
     if len(source_index) != len(sticker_xy):
         raise AnalysisError(f"source indices and sticker positions differ in number: "
@@ -224,16 +225,16 @@ def sticker_track(source_index: Sequence[float], sticker_xy: Sequence[tuple[floa
     lag_ms = float(fine[int(np.argmin([cost(float(v)) for v in fine]))])
     fit_px, anchor, residual = _fit(idx, xy, face_at, lag_ms * per_ms)
     # Error and jitter on the frames where the whole sticker is in the picture (both coordinates known).
-    whole = ~np.isnan(xy).any(axis=1)
+    whole: npt.NDArray[np.bool_] = np.asarray(~np.isnan(xy).any(axis=1), dtype=bool)
     if not whole.any():
         raise AnalysisError("the sticker is cut by the picture's edge on every frame: its placement is unknown")
     cx, cy, size = face_at(idx)  # the face as it is on each frame
     expected = np.stack([cx, cy], axis=1) + anchor[None, :] * size[:, None]
-    error = np.hypot(*(xy - expected).T)[whole]
+    error = np.asarray(np.hypot(*(xy - expected).T), dtype=np.float64)[whole]
     error_pct = 100.0 * error / size[whole]
     # jitter: consecutive output frames that both show the whole sticker
     pairs = [(a, a + 1) for a in range(len(keep) - 1)
-             if keep[a + 1] == keep[a] + 1 and whole[a] and whole[a + 1]]
+             if keep[a + 1] == keep[a] + 1 and bool(whole[a]) and bool(whole[a + 1])]
     steps = [float(np.hypot(*(residual[b] - residual[a]))) for a, b in pairs]
     steps_pct = [100.0 * s / float(size[b]) for s, (_a, b) in zip(steps, pairs, strict=True)]
 
