@@ -120,3 +120,23 @@ def test_a_screen_fixed_effect_is_not_tracked(tmp_path: Path) -> None:
                       effect_anchors={"badge": "screen"})
     sticker_tracking(ctx, tmp_path / "missing.webm")
     assert not any(k.startswith("tracking_") for k in ctx.outcome.metrics)
+
+
+def test_the_version_3_face_moves_fast_and_changes_direction_and_loops() -> None:
+    path = face_path(SPEC, np.arange(SPEC.frames + 1))
+    step = np.hypot(np.diff(path.cx), np.diff(path.cy))
+    assert 2.0 < step.min() < step.max() < 6.0  # px per frame at 30 fps
+    heading = np.unwrap(np.arctan2(np.diff(path.cy), np.diff(path.cx)))
+    assert abs(heading[-1] - heading[0]) > 2 * np.pi * 9  # ten turns a loop: direction always changing
+    assert path.cx[0] == pytest.approx(path.cx[-1])  # a seamless loop
+    assert path.cy[0] == pytest.approx(path.cy[-1])
+    for i in (0, 77, 150, 299):  # the continuous path and the frame's (rounded) box agree
+        x, y, w, h = face_box(SPEC, i)
+        assert abs(x + w / 2 - path.cx[i]) <= 1.0
+        assert abs(y + h / 2 - path.cy[i]) <= 1.0
+
+
+def test_versions_1_and_2_keep_their_slow_motion() -> None:
+    for version in (1, 2):
+        path = face_path(ClipSpec(version=version), np.arange(300))
+        assert np.hypot(np.diff(path.cx), np.diff(path.cy)).max() < 0.5
