@@ -55,6 +55,7 @@ METRIC_NAMES: Final = frozenset(
         "app_recording_duration_ms",
         "recording_duration_error_pct",
         "recording_fps_share",
+        "recording_effect_share",
         # face tracking (capture, every output frame of a face-anchored effect)
         "tracking_lag_ms",
         "tracking_error_p50_px",
