@@ -16,8 +16,8 @@ import pytest
 from harness.capture.clip import face_box, face_path, render_frame
 from harness.clipspec import ClipSpec
 from harness.errors import AnalysisError
-from harness.metrics.sticker import sticker_centre_px, sticker_presence
-from harness.metrics.tracking import MIN_TRACK_FRAMES, sticker_track
+from harness.metrics.sticker import sticker_box, sticker_presence
+from harness.metrics.tracking import MIN_TRACK_FRAMES, sticker_points, sticker_track
 from harness.scenario.context import AppState, ItemContext, NullReporter, Outcome
 from harness.scenario.measure import _face_at, sticker_tracking
 
@@ -26,13 +26,15 @@ FRAME_MS = 1000.0 / SPEC.fps
 CROWN_GOLD = (245, 197, 24)
 
 
-def crowned(index: int, *, lag_ms: float, shake_px: tuple[float, float] = (0.0, 0.0)) -> np.ndarray:
-    """Clip frame `index` with a crown (0.9 face sizes wide) on the face as it was `lag_ms` earlier."""
+def crowned(index: int, *, lag_ms: float, shake_px: tuple[float, float] = (0.0, 0.0), lift: float = 0.0
+            ) -> np.ndarray:
+    """Clip frame `index` with a crown (0.9 face sizes wide) on the face as it was `lag_ms` earlier, `lift` face
+    sizes higher than it sits by default."""
     frame = render_frame(SPEC, index)
     path = face_path(SPEC, [index - lag_ms * SPEC.fps / 1000.0])
     cx, cy, size = float(path.cx[0]) + shake_px[0], float(path.cy[0]) + shake_px[1], float(path.size[0])
     w, h = 0.9 * size, 0.5 * size
-    bottom = cy - 0.35 * size
+    bottom = cy - (0.35 + lift) * size
     left = cx - w / 2
     points = [(left, bottom)]
     for k in range(11):
@@ -49,8 +51,8 @@ def measured(frames: list[tuple[int, np.ndarray]]):  # type: ignore[no-untyped-d
         box = face_box(SPEC, index)
         result = sticker_presence(out, render_frame(SPEC, index), face_box=box, evidence="never")
         indices.append(float(index))
-        placed.append(sticker_centre_px(result))
-    return sticker_track(indices, placed, _face_at(SPEC), fps=float(SPEC.fps))
+        placed.append(sticker_box(result))
+    return sticker_track(indices, sticker_points(placed), _face_at(SPEC), fps=float(SPEC.fps))
 
 
 @pytest.mark.parametrize("lag_ms", [0.0, 50.0, 100.0, 250.0])
@@ -82,6 +84,16 @@ def test_shake_is_jitter_and_leaves_the_lag_alone() -> None:
     assert abs(track.lag_ms - 100.0) < FRAME_MS, track
     assert track.jitter_px_p50 is not None
     assert track.jitter_px_p50 > 2.5, track
+
+
+def test_a_crown_cut_by_the_top_of_the_picture_is_followed_by_its_bottom_edge() -> None:
+    frames = [(i, crowned(i, lag_ms=100.0, lift=0.3)) for i in range(0, 90)]
+    boxes = [sticker_box(sticker_presence(out, render_frame(SPEC, i), face_box=face_box(SPEC, i), evidence="never"))
+             for i, out in frames]
+    assert all(b is not None and b.cut_top for b in boxes)  # cut on every frame, as pixkit's crown is
+    track = measured(frames)
+    assert abs(track.lag_ms - 100.0) <= 3.0, track
+    assert 8.0 < track.error_px_p50 < 20.0, track
 
 
 def test_too_few_placed_frames_is_not_a_measurement() -> None:

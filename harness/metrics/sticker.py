@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -117,20 +118,30 @@ def sticker_presence(
     )
 
 
-def sticker_centre_px(result: CheckResult) -> tuple[float, float] | None:
-    """The sticker's centre in frame pixels from a `sticker_presence` result: the centre of its blob's bounding
-    box, which stays put where parts of the sticker match what is behind it (the blob's centroid moves with
-    whatever the sticker covers: on the reference crown it wandered by 1.3 px, in step with the face's motion).
-    None when no sticker was found; a coordinate is NaN where the blob reaches the edge of the searched region
-    (the picture's edge or the region's), since the sticker's extent on that axis is then unknown."""
+@dataclass(frozen=True)
+class StickerBox:
+    """The bounding box of a sticker's blob in frame pixels, and which of its sides lie on the edge of the searched
+    region (the picture's edge or the region's): there the sticker may go on beyond what is seen."""
+
+    x: float
+    y: float
+    w: float
+    h: float
+    cut_left: bool
+    cut_top: bool
+    cut_right: bool
+    cut_bottom: bool
+
+
+def sticker_box(result: CheckResult) -> StickerBox | None:
+    """The sticker's blob box from a `sticker_presence` result; None when no sticker was found."""
     blob, region = result.detail.get("blob_box"), result.detail.get("search_region")
     if not result.passed or not isinstance(blob, tuple) or not isinstance(region, tuple):
         return None
     bx, by, bw, bh = blob
     sx, sy, sw, sh = region
-    x = math.nan if bx <= sx or bx + bw >= sx + sw else bx + bw / 2.0
-    y = math.nan if by <= sy or by + bh >= sy + sh else by + bh / 2.0
-    return x, y
+    return StickerBox(float(bx), float(by), float(bw), float(bh), cut_left=bx <= sx, cut_top=by <= sy,
+                      cut_right=bx + bw >= sx + sw, cut_bottom=by + bh >= sy + sh)
 
 
 def sticker_jitter(

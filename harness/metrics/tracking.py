@@ -25,6 +25,7 @@ import numpy.typing as npt
 
 from harness.errors import AnalysisError
 from harness.metrics.stats import percentile
+from harness.metrics.sticker import StickerBox
 
 Box = tuple[float, float, float, float]  # x, y, w, h in px
 
@@ -173,6 +174,32 @@ class StickerTrack:
     jitter_pct_p95: float | None
     lag_ms: float
     lag_fit_px: float  # mean distance left at the best lag: how well "the face's path, lag_ms late" explains it
+
+
+def sticker_points(boxes: Sequence[StickerBox | None]) -> list[tuple[float, float] | None]:
+    """One point per frame that moves with the sticker, from its blob boxes: per axis, the box's centre when the
+    sticker is never cut on that axis; the far edge when it is cut on one side only on some frames (a crown cut by
+    the top of the picture: its bottom edge); the centre of the frames not cut when cut on both sides (NaN on the
+    others). The centre of the box, not the blob's centroid, which moves with whatever the sticker covers (on the
+    reference crown it wandered by 1.3 px in step with the face's motion). None where no sticker was found."""
+    seen = [b for b in boxes if b is not None]
+
+    def rule(low: str, high: str) -> str:
+        lo, hi = any(getattr(b, low) for b in seen), any(getattr(b, high) for b in seen)
+        return "centre" if not (lo or hi) else "high" if lo and not hi else "low" if hi and not lo else "uncut"
+
+    rules = (rule("cut_left", "cut_right"), rule("cut_top", "cut_bottom"))
+
+    def coordinate(how: str, start: float, size: float, cut: bool) -> float:
+        if how == "high":
+            return start + size
+        if how == "low":
+            return start
+        return math.nan if how == "uncut" and cut else start + size / 2.0
+
+    return [None if b is None else
+            (coordinate(rules[0], b.x, b.w, b.cut_left or b.cut_right),
+             coordinate(rules[1], b.y, b.h, b.cut_top or b.cut_bottom)) for b in boxes]
 
 
 def _fit(indices: npt.NDArray[np.float64], xy: npt.NDArray[np.float64], face_at: FacePathAt, shift: float

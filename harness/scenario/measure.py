@@ -247,7 +247,7 @@ def sticker_tracking(ctx: ItemContext, video: Path) -> None:
         return
     lut_path = ctx.filter_luts.get(state.filter) if state.filter != "none" else None
     indices: list[float] = []
-    placed: list[tuple[float, float] | None] = []
+    placed: list[sticker.StickerBox | None] = []
     last: int | None = None
     read = 0
     try:
@@ -264,12 +264,13 @@ def sticker_tracking(ctx: ItemContext, video: Path) -> None:
             box = face_box(spec, found.index)
             result = sticker.sticker_presence(output, base, face_box=box, evidence="never")
             indices.append(float(found.index))
-            placed.append(sticker.sticker_centre_px(result))
+            placed.append(sticker.sticker_box(result))
     except AnalysisError as exc:
         ctx.outcome.details["tracking"] = f"not measured: the capture could not be read ({exc})"
         return
     try:
-        track = tracking.sticker_track(indices, placed, _face_at(spec), fps=float(spec.fps))
+        track = tracking.sticker_track(indices, tracking.sticker_points(placed), _face_at(spec),
+                                       fps=float(spec.fps))
     except AnalysisError as exc:
         ctx.outcome.details["tracking"] = f"not measured: {exc}"
         return
