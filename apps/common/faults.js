@@ -24,15 +24,23 @@ export class Faults {
     this.faceHistory = []; // [{t, face}] of the last track_lag_ms, oldest first
   }
 
-  // track_lag: stickers are placed on the face box tracked track_lag_ms earlier (a tracker running late), so the
-  // sticker trails a moving face; null until a box that old exists. `face` is copied (trackers reuse their box).
+  // track_lag: stickers are placed on the face box the tracker gave track_lag_ms earlier (a tracker running late),
+  // so the sticker trails a moving face: the box is interpolated between the two processed frames around that time,
+  // so the lag is exactly track_lag_ms, not rounded to a frame. null until a box that old exists. `face` is copied
+  // (trackers reuse their box object).
   laggedFace(face, nowMs = performance.now()) {
     if (!this.names.has('track_lag')) return face;
     const history = this.faceHistory;
     history.push({ t: nowMs, face: face === null ? null : { ...face } });
     const due = nowMs - this.trackLagMs;
-    while (history.length > 1 && history[1].t <= due) history.shift();
-    return history[0].t <= due ? history[0].face : null;
+    while (history.length > 2 && history[1].t <= due) history.shift();
+    const [a, b] = history;
+    if (a.t > due) return null;
+    if (!b || b.t <= a.t || a.face === null || b.face === null) return a.face;
+    const k = Math.min(1, (due - a.t) / (b.t - a.t));
+    const out = {};
+    for (const key of ['x', 'y', 'w', 'h']) out[key] = a.face[key] + (b.face[key] - a.face[key]) * k;
+    return out;
   }
 
   has(name) {

@@ -36,6 +36,7 @@ SEARCH_MARGINS = (0.5, 1.0, 0.5, 0.25)  # left, top, right, bottom
 DEFAULT_CHANGED_DELTA_E = 20.0
 DEFAULT_MIN_CHANGED_SHARE = 0.02
 DEFAULT_MAX_JITTER = 0.05  # RMS wobble of the sticker centroid, in face sizes
+STICKER_PART_SHARE = 0.1  # blobs this large against the largest count as parts of the sticker (sticker_box)
 _OPEN_KERNEL = np.ones((3, 3), dtype=np.uint8)
 
 
@@ -80,6 +81,7 @@ def sticker_presence(
         "centroid_dx": None,
         "centroid_dy": None,
         "blob_box": None,
+        "sticker_box": None,
         "blob_pixels": 0,
         "search_region": (sx, sy, sw, sh),
     }
@@ -88,11 +90,19 @@ def sticker_presence(
         biggest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
         cx, cy = centroids[biggest]
         bx, by, bw, bh, area = (int(v) for v in stats[biggest])
+        # The sticker's extent: every blob of at least STICKER_PART_SHARE of the largest one's area (a sticker
+        # whose colours match what is behind it in places falls apart into several blobs).
+        parts = [k for k in range(1, count) if stats[k, cv2.CC_STAT_AREA] >= STICKER_PART_SHARE * area]
+        x0 = min(int(stats[k, cv2.CC_STAT_LEFT]) for k in parts)
+        y0 = min(int(stats[k, cv2.CC_STAT_TOP]) for k in parts)
+        x1 = max(int(stats[k, cv2.CC_STAT_LEFT] + stats[k, cv2.CC_STAT_WIDTH]) for k in parts)
+        y1 = max(int(stats[k, cv2.CC_STAT_TOP] + stats[k, cv2.CC_STAT_HEIGHT]) for k in parts)
         detail.update(
             centroid_dx=float((sx + cx - (fx + fw / 2.0)) / fw),
             centroid_dy=float((sy + cy - (fy + fh / 2.0)) / fh),
             blob_box=(sx + bx, sy + by, bw, bh),
             blob_pixels=area,
+            sticker_box=(sx + x0, sy + y0, x1 - x0, y1 - y0),
         )
     passed = share >= min_changed_share
     image = None
@@ -134,8 +144,9 @@ class StickerBox:
 
 
 def sticker_box(result: CheckResult) -> StickerBox | None:
-    """The sticker's blob box from a `sticker_presence` result; None when no sticker was found."""
-    blob, region = result.detail.get("blob_box"), result.detail.get("search_region")
+    """The sticker's box from a `sticker_presence` result (every blob of at least STICKER_PART_SHARE of the
+    largest one's area); None when no sticker was found."""
+    blob, region = result.detail.get("sticker_box"), result.detail.get("search_region")
     if not result.passed or not isinstance(blob, tuple) or not isinstance(region, tuple):
         return None
     bx, by, bw, bh = blob
