@@ -12,12 +12,14 @@ from typing import Any
 
 from harness.errors import ConfigError
 
-CLIP_VERSION = 2
+CLIP_VERSION = 3
 """Bump whenever a pixel of any frame changes: it is part of cached clip file names and of clip_info().
 Version 2 moved the index code into a framed box away from the clip's edges (codebox.py), where a phone's status
 bar, camera controls and aspect-fill cropping leave it visible, and made it carry the clip's length and rate.
-Version 1 clips are still drawn and read (ClipSpec(version=1), clip-info files with "clip_version": 1)."""
-CLIP_VERSIONS = (1, 2)
+Version 3 keeps version 2's layout and code and adds a fast pan (the photo circles once a second), so that a face
+tracker's lag and placement error can be measured (capture/clip.py FAST_PAN_X, docs/metrics.md "Face tracking").
+Versions 1 and 2 are still drawn and read (ClipSpec(version=N), clip-info files with "clip_version": N)."""
+CLIP_VERSIONS = (1, 2, 3)
 
 MAX_FRAMES = (1 << 16) - 1
 """The longest clip: the index code carries the frame index in 16 bits (metrics/indexcode.py INDEX_BITS)."""

@@ -43,7 +43,8 @@ def store_run(run: Run, *, store_url: str | None) -> str:
     store = open_store(run_store_url(store_url, run.run_dir))
     try:
         store.ingest_run(run.run_dir, devices=run.devices, candidates=run.candidates,
-                         kind=getattr(run, "kind", "run"), metadata=run_metadata(project_root()))
+                         kind=getattr(run, "kind", "run"),
+                         metadata={**run_metadata(project_root()), "clip_version": run.clip_spec.version})
         return str(store.url)
     finally:
         store.close()

@@ -101,6 +101,17 @@ def _regressions(sdk: str, report: UpgradeReport, new_rows: Sequence[Any], base_
     return out
 
 
+def _clip_mismatch(store: Store, run_id: str, base_run: str) -> str | None:
+    """A warning when the two runs were fed different reference clips (the store's run metadata `clip_version`):
+    figures that depend on the clip's motion (tracking, sticker jitter) then differ for that reason alone."""
+    versions = [store.run(r).metadata.get("clip_version") for r in (run_id, base_run)]
+    if None in versions or versions[0] == versions[1]:
+        return None
+    return (f"baseline run {base_run} was measured on reference clip version {versions[1]}, this run on version "
+            f"{versions[0]}: figures that depend on the clip's motion are not comparable; accept a new baseline "
+            "(docs/compare.md, \"Reference clip versions\")")
+
+
 def evaluate_gate(
     store: Store, *, run_id: str, baselines: Mapping[tuple[str, str], BaselineRef], config: CompareConfig,
     run_failed: str | None = None,
@@ -124,6 +135,9 @@ def evaluate_gate(
                      if r.scenario in scenarios]
         if not base_rows:
             warnings.append(f"{sdk}: baseline run {base_run} has no items for {', '.join(scenarios)}")
+        clip_note = _clip_mismatch(store, run_id, base_run)
+        if clip_note is not None and clip_note not in warnings:
+            warnings.append(clip_note)
         report = compare_rows(base_rows, new_rows, config=config)
         ref = baselines[(sdk, scenarios[0])]
         comparisons.append({

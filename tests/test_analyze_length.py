@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from harness.capture.clip import clip_info, write_video
-from harness.clipspec import ClipSpec
+from harness.clipspec import CLIP_VERSION, ClipSpec
 
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is not installed")
 
@@ -49,7 +49,7 @@ def test_a_60_s_clip_reads_right_with_and_without_clip_info(tmp_path: Path) -> N
     assert re.search(r"clip: .*long\.mp4 \(\d+\.\d\d MB, H\.264 CRF 18, limit 15 MB\)", proc.stdout), proc.stdout
     without = _analyze(out)
     _played_once(without, 600, 10)
-    assert without["clip"] == {"version": 2, "frames": 600, "fps": 10}
+    assert without["clip"] == {"version": CLIP_VERSION, "frames": 600, "fps": 10}
     _played_once(_analyze(out, "--clip-info", tmp_path / "long.mp4.json"), 600, 10)
 
 
@@ -89,5 +89,5 @@ def test_landscape_clip_within_a_size_limit_that_needs_a_lower_bitrate(tmp_path:
     assert re.search(r"H\.264 \d+ kbit/s, limit 0\.06 MB", proc.stdout), proc.stdout
     assert out.stat().st_size <= 60_000
     info = json.loads((tmp_path / "landscape.mp4.json").read_text(encoding="utf-8"))
-    assert (info["width"], info["height"], info["clip_version"]) == (640, 360, 2)
+    assert (info["width"], info["height"], info["clip_version"]) == (640, 360, CLIP_VERSION)
     _played_once(_analyze(out), 60, 30)  # every frame still shows its index at the lower bitrate

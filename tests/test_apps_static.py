@@ -24,7 +24,7 @@ EFFECT_NAMES = ("none", "crown", "sparkles")
 VERSIONS = {"glfx": ("1.0", "2.0"), "pixkit": ("1.4", "1.5")}
 FAULT_NAMES = (
     "rotate90", "mirror", "stretch", "limited_range", "rb_swap", "green_frames", "black_frames",
-    "effect_not_applied", "drop", "slow_start", "crash_on_effect",
+    "effect_not_applied", "drop", "slow_start", "crash_on_effect", "track_lag",
 )
 
 # The locator contract (the same strings as the locator maps in devices.yaml). "{name}" is a filter or effect.

@@ -24,7 +24,7 @@ from harness.capture.clip import (
     write_y4m,
     y4m_size,
 )
-from harness.clipspec import ClipSpec
+from harness.clipspec import CLIP_VERSION, ClipSpec
 from harness.errors import ConfigError
 from harness.metrics import codebox, indexcode
 
@@ -199,7 +199,7 @@ def test_clip_info_round_trips_through_json() -> None:
     assert ClipSpec.from_info(info) == SPEC
     assert info["face"]["boxes"][17] == list(face_box(SPEC, 17))
     assert len(info["face"]["boxes"]) == SPEC.frames
-    assert info["clip_version"] == 2
+    assert info["clip_version"] == CLIP_VERSION
     assert info["index_code"]["fixed_pattern"] == list(codebox.FIXED_PATTERN)
     assert info["layout"]["code_band"] == [0, 410, 360, 128]
     assert info["layout"]["code_box"] == [50, 420, 260, 108]

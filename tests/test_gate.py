@@ -195,3 +195,16 @@ def test_compare_command_fails_only_on_confirmed_regressions(tmp_path: Path,
     lower_fps = _run(tmp_path / "runs", CLEAN, "2.0", BASE_LAUNCHES, fps=20.0)
     assert main(["compare", str(base), str(lower_fps), "--out", str(tmp_path / "d.html")]) == 0
     assert re.search(r"content_fps\s+30\s+20\s+-10 .* noise", capsys.readouterr().out)
+
+
+def test_a_baseline_on_another_reference_clip_is_named_in_the_warnings(tmp_path: Path) -> None:
+    with open_store(str(tmp_path / "results.db")) as store:
+        for run_id, clip in ((BASE, 2), (CLEAN, 3)):
+            store.ingest_run(_run(tmp_path / "runs", run_id, "1.0", BASE_LAUNCHES), devices=DEVICES,
+                             candidates=CANDIDATES, metadata={"clip_version": clip})
+        gate = evaluate_gate(store, run_id=CLEAN, baselines=_baselines(store), config=default_config())
+        assert any("reference clip version 2" in w and "version 3" in w for w in gate["warnings"]), gate["warnings"]
+        store.ingest_run(_run(tmp_path / "runs", CLEAN, "1.0", BASE_LAUNCHES), devices=DEVICES,
+                         candidates=CANDIDATES, metadata={"clip_version": 2})
+        again = evaluate_gate(store, run_id=CLEAN, baselines=_baselines(store), config=default_config())
+        assert not any("reference clip" in w for w in again["warnings"]), again["warnings"]

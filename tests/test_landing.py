@@ -47,7 +47,7 @@ def test_page_has_counts_matrix_known_marks_capacity_and_evidence() -> None:
     assert "Run r1: 4 cells: 2 PASS, 1 ENV, 1 FAIL" in page
     assert "<b>ENV</b><br><span class=\"num\">21.9</span> fps" in page
     assert "<b>FAIL</b> <span class=\"small\">known LUMEN-142</span>" in page
-    assert "<td>29.7</td><td>33.2 / 43.0 ms</td><td>2.45 -> 2.49</td>" in page
+    assert "<td>29.7</td><td>33.2 / 43.0 ms</td><td>2.45 -&gt; 2.49</td>" in page  # text is escaped
     assert page.count("data:image/jpeg;base64,") == 1
     assert "<svg></svg>" in page
     decoded = cv2.imdecode(np.frombuffer(jpeg or b"", dtype=np.uint8), cv2.IMREAD_COLOR)

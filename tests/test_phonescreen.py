@@ -23,7 +23,7 @@ import pytest
 from harness.analyze import analyze_video
 from harness.capture.clip import clip_info
 from harness.capture.phonescreen import Codec, Fit, phone_recording, screen_schedule
-from harness.clipspec import ClipSpec
+from harness.clipspec import CLIP_VERSION, ClipSpec
 from harness.errors import ConfigError
 from harness.metrics.frames import FREEZE_THRESHOLD_MS
 
@@ -100,7 +100,7 @@ def test_phone_recording_is_read_exactly(tmp_path: Path, name: str) -> None:
     truth = truth_of(shown, case)
     result = analyze_video(video)  # no clip info: the version 2 code carries the clip's length and rate
     assert [f["source_index"] for f in result["frames"]] == shown  # every refresh read, none misread
-    assert result["clip"] == {"version": 2, "frames": case.spec.frames, "fps": case.spec.fps}
+    assert result["clip"] == {"version": CLIP_VERSION, "frames": case.spec.frames, "fps": case.spec.fps}
     assert result["dropped_frames"] == truth.dropped
     assert result["repeated_frames"] == truth.repeated
     # Within 0.1 %: WebM keeps times in whole milliseconds (a 90 Hz refresh is 11.11 ms).

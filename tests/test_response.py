@@ -224,11 +224,13 @@ def test_flat_mask_drops_pixels_near_an_edge() -> None:
     assert not mask[:, 8:12].any()
 
 
-@pytest.mark.parametrize("spec", [SPEC, ClipSpec(), ClipSpec(width=640, height=360)], ids=["v1", "v2", "v2-landscape"])
+@pytest.mark.parametrize("spec", [SPEC, ClipSpec(version=2), ClipSpec(), ClipSpec(width=640, height=360)],
+                         ids=["v1", "v2", "v3", "v3-landscape"])
 def test_regions_and_spatial_exclusion(spec: ClipSpec) -> None:
     face = face_box(spec, 0) if spec.height > spec.width else (200, 20, 40, 50)  # a landscape clip shows no face
     top = band_top(spec.height, spec.width, version=spec.version)
-    assert top == {1: 560, 2: round((0.64 if spec.height > spec.width else 0.55) * spec.height)}[spec.version]
+    layout_v2 = round((0.64 if spec.height > spec.width else 0.55) * spec.height)  # versions 2 and 3 share it
+    assert top == {1: 560, 2: layout_v2, 3: layout_v2}[spec.version]
     region = response_region(spec.width, spec.height, exclude=face, version=spec.version)
     assert int(region.sum()) == spec.width * top - face[2] * face[3]
     assert not region[top:].any()

@@ -4,21 +4,43 @@
 
 export const FAULT_NAMES = Object.freeze([
   'rotate90', 'mirror', 'stretch', 'limited_range', 'rb_swap', 'green_frames', 'black_frames',
-  'effect_not_applied', 'drop', 'slow_start', 'crash_on_effect',
+  'effect_not_applied', 'drop', 'slow_start', 'crash_on_effect', 'track_lag',
 ]);
 
 export const DEFAULT_DROP_RATIO = 0.3;
 export const DEFAULT_SLOW_START_MS = 800;
+export const DEFAULT_TRACK_LAG_MS = 100;
 // What a broken YUV->RGB conversion of all-zero planes gives (full-range BT.601): R 0, G 135, B 0.
 export const GREEN_FRAME_RGB = Object.freeze([0, 135, 0]);
 // stretch: the frame is stretched into a canvas of this width/height ratio times the camera's (4:3 mode).
 export const STRETCH_WIDTH_FACTOR = 4 / 3;
 
 export class Faults {
-  constructor(names, { dropRatio, slowStartMs }) {
+  constructor(names, { dropRatio, slowStartMs, trackLagMs = DEFAULT_TRACK_LAG_MS }) {
     this.names = new Set(names);
     this.dropRatio = dropRatio;
     this.slowStartMs = slowStartMs;
+    this.trackLagMs = trackLagMs;
+    this.faceHistory = []; // [{t, face}] of the last track_lag_ms, oldest first
+  }
+
+  // track_lag: stickers are placed on the face box the tracker gave track_lag_ms earlier (a tracker running late),
+  // so the sticker trails a moving face: the box is interpolated between the two processed frames around that time,
+  // so the lag is exactly track_lag_ms, not rounded to a frame. null until a box that old exists. `face` is copied
+  // (trackers reuse their box object).
+  laggedFace(face, nowMs = performance.now()) {
+    if (!this.names.has('track_lag')) return face;
+    const history = this.faceHistory;
+    history.push({ t: nowMs, face: face === null ? null : { ...face } });
+    const due = nowMs - this.trackLagMs;
+    while (history.length > 2 && history[1].t <= due) history.shift();
+    const [a, b] = history;
+    if (a.t > due) return null;
+    if (!b || b.t <= a.t || a.face === null || b.face === null) return a.face;
+    const k = Math.min(1, (due - a.t) / (b.t - a.t));
+    const out = {};
+    for (const key of ['x', 'y', 'w', 'h']) out[key] = a.face[key] + (b.face[key] - a.face[key]) * k;
+    return out;
   }
 
   has(name) {
@@ -79,11 +101,11 @@ function parseRatio(text, fallback) {
   return v;
 }
 
-function parseMs(text, fallback) {
+function parseMs(text, fallback, name) {
   if (text === null) return fallback;
   const v = Number(text);
   if (!Number.isFinite(v) || v < 0) {
-    console.error(`[faults] slow_start_ms=${text} ignored: allowed is a number of milliseconds >= 0`);
+    console.error(`[faults] ${name}=${text} ignored: allowed is a number of milliseconds >= 0`);
     return fallback;
   }
   return v;
@@ -103,7 +125,8 @@ export function parseFaults(search = window.location.search) {
   }
   const faults = new Faults(names, {
     dropRatio: parseRatio(params.get('drop'), DEFAULT_DROP_RATIO),
-    slowStartMs: parseMs(params.get('slow_start_ms'), DEFAULT_SLOW_START_MS),
+    slowStartMs: parseMs(params.get('slow_start_ms'), DEFAULT_SLOW_START_MS, 'slow_start_ms'),
+    trackLagMs: parseMs(params.get('track_lag_ms'), DEFAULT_TRACK_LAG_MS, 'track_lag_ms'),
   });
   if (faults.any) console.warn(`[faults] active: ${[...faults.names].join(',')}`);
   return faults;

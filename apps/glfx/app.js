@@ -128,7 +128,7 @@ export async function startGlfx(build) {
       let face = null;
       if (effect !== 'none') {
         trackCtx.drawImage(ui.video, 0, 0, tracker.w, tracker.h);
-        face = tracker.update(trackCtx.getImageData(0, 0, tracker.w, tracker.h).data);
+        face = faults.laggedFace(tracker.update(trackCtx.getImageData(0, 0, tracker.w, tracker.h).data), t0);
       }
       engine.render(ui.video, {
         filter: off ? 'none' : selected.filter,

@@ -261,7 +261,7 @@ export class PixkitEngine {
     this.workCtx.drawImage(video, 0, 0, w, h);
     const frame = this.workCtx.getImageData(0, 0, w, h);
     const px = frame.data;
-    const face = state.effect !== 'none' ? this.track(px) : null;
+    const face = state.effect !== 'none' ? this.faults.laggedFace(this.track(px)) : null;
     if (state.beautyLevel > 0) this.beauty(px, state.beautyLevel);
     const lut = this.luts.get(state.filter);
     if (lut) lut.apply(px);

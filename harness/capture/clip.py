@@ -82,6 +82,18 @@ FOCUS_X = 225.0
 FOCUS_Y = 220.0
 PAN_X = 12.0
 PAN_Y = 6.0
+# Version 3 adds a fast pan, so that a tracker's lag shows: the photo also circles once a second (an integer number
+# of turns per loop, round(frames / fps)), FAST_PAN_X / FAST_PAN_Y source pixels wide, around a focus moved so
+# that the circle stays inside the photo and the face sits lower (room above it for a hat or a crown), at a closer
+# zoom: centre = (FOCUS_X_V3 + PAN_X*cos(theta) + FAST_PAN_X*sin(phi), FOCUS_Y_V3 + PAN_Y*sin(2*theta) +
+# FAST_PAN_Y*cos(phi)), phi = 2*pi*turns*index/frames, zoom = ZOOM_BASE_V3 + ZOOM_AMPLITUDE*sin(theta). On the
+# default 360x640 clip the face moves 3-6 px per frame (30 fps) and changes direction continuously, so a 100 ms lag
+# puts a tracked sticker 9-18 px behind the face.
+ZOOM_BASE_V3 = 1.5
+FOCUS_X_V3 = 256.0
+FOCUS_Y_V3 = 176.0
+FAST_PAN_X = 24.0
+FAST_PAN_Y = 12.0
 
 # Colour patches (sRGB). Skin tones: ColorChecker "dark skin" and "light skin" (X-Rite sRGB values) and a
 # pale tone.
@@ -180,12 +192,24 @@ def _base_scale(spec: ClipSpec) -> float:
     return max(spec.width, photo_height(spec)) / SOURCE_SIZE
 
 
-def _motion(spec: ClipSpec, index: int) -> _Motion:
+def fast_pan_turns(spec: ClipSpec) -> int:
+    """Turns of the version 3 fast pan per loop: one a second, at least one."""
+    return max(1, round(spec.frames / spec.fps))
+
+
+def _motion(spec: ClipSpec, index: float) -> _Motion:
+    """The photo's zoom and centre at frame `index`; a fractional index gives the continuous path between frames."""
     theta = 2.0 * math.pi * index / spec.frames
-    scale = _base_scale(spec) * (ZOOM_BASE + ZOOM_AMPLITUDE * math.sin(theta))
+    fast = spec.version >= 3
+    zoom = (ZOOM_BASE_V3 if fast else ZOOM_BASE) + ZOOM_AMPLITUDE * math.sin(theta)
+    scale = _base_scale(spec) * zoom
     half_w, half_h = spec.width / 2 / scale, photo_height(spec) / 2 / scale
-    cx = FOCUS_X + PAN_X * math.cos(theta)
-    cy = FOCUS_Y + PAN_Y * math.sin(2.0 * theta)
+    cx = (FOCUS_X_V3 if fast else FOCUS_X) + PAN_X * math.cos(theta)
+    cy = (FOCUS_Y_V3 if fast else FOCUS_Y) + PAN_Y * math.sin(2.0 * theta)
+    if fast:
+        phi = theta * fast_pan_turns(spec)
+        cx += FAST_PAN_X * math.sin(phi)
+        cy += FAST_PAN_Y * math.cos(phi)
     # Keep the visible window inside the photo (only bites for unusual aspect ratios).
     cx = min(max(cx, half_w), SOURCE_SIZE - half_w) if half_w <= SOURCE_SIZE / 2 else SOURCE_SIZE / 2
     cy = min(max(cy, half_h), SOURCE_SIZE - half_h) if half_h <= SOURCE_SIZE / 2 else SOURCE_SIZE / 2
@@ -328,6 +352,31 @@ def face_box(spec: ClipSpec, index: int) -> Box:
     xa, ya = min(max(round(x0), 0), spec.width), min(max(round(y0), 0), ph)
     xb, yb = min(max(round(x1), 0), spec.width), min(max(round(y1), 0), ph)
     return (xa, ya, xb - xa, yb - ya)
+
+
+@dataclass(frozen=True)
+class FacePath:
+    """Where the face is at (fractional) clip frame indices: centre and size (sqrt(w * h) of the face box) in clip
+    pixels, unrounded and unclipped, so that a tracker's path can be compared between frames (lag)."""
+
+    cx: npt.NDArray[np.float64]
+    cy: npt.NDArray[np.float64]
+    size: npt.NDArray[np.float64]
+
+
+def face_path(spec: ClipSpec, indices: npt.ArrayLike) -> FacePath:
+    """The face's centre and size at each of `indices` (floats allowed, taken modulo the clip's length: the clip
+    loops): SOURCE_FACE_BOX carried through the continuous pan and zoom."""
+    fx, fy, fw, fh = SOURCE_FACE_BOX
+    points = np.asarray(indices, dtype=np.float64).reshape(-1) % spec.frames
+    cx = np.empty_like(points)
+    cy = np.empty_like(points)
+    size = np.empty_like(points)
+    for k, index in enumerate(points):
+        m = _motion(spec, float(index))
+        cx[k], cy[k] = _source_to_clip(spec, m, fx + fw / 2.0, fy + fh / 2.0)
+        size[k] = m.scale * math.sqrt(fw * fh)
+    return FacePath(cx, cy, size)
 
 
 def face_landmarks(spec: ClipSpec, index: int) -> dict[str, tuple[float, float]]:
@@ -531,13 +580,17 @@ def clip_info(spec: ClipSpec) -> dict[str, Any]:
         "patches": {name: {"box": list(box), "rgb": list(colours[name])} for name, box in patch_boxes(spec).items()},
         "motion": {
             "photo": "theta=2*pi*index/frames; zoom=zoom_base+zoom_amplitude*sin(theta); "
-            "centre=(focus_x+pan_x*cos(theta), focus_y+pan_y*sin(2*theta)) in source pixels",
-            "zoom_base": ZOOM_BASE,
+            "centre=(focus_x+pan_x*cos(theta), focus_y+pan_y*sin(2*theta)) in source pixels"
+            + ("; plus (fast_pan_x*sin(phi), fast_pan_y*cos(phi)), phi=theta*fast_pan_turns"
+               if spec.version >= 3 else ""),
+            "zoom_base": ZOOM_BASE_V3 if spec.version >= 3 else ZOOM_BASE,
             "zoom_amplitude": ZOOM_AMPLITUDE,
-            "focus_x": FOCUS_X,
-            "focus_y": FOCUS_Y,
+            "focus_x": FOCUS_X_V3 if spec.version >= 3 else FOCUS_X,
+            "focus_y": FOCUS_Y_V3 if spec.version >= 3 else FOCUS_Y,
             "pan_x": PAN_X,
             "pan_y": PAN_Y,
+            **({"fast_pan_x": FAST_PAN_X, "fast_pan_y": FAST_PAN_Y, "fast_pan_turns": fast_pan_turns(spec)}
+               if spec.version >= 3 else {}),
             "indicator": "white square, triangle wave over the strip's left 75%, round(frames/fps) sweeps",
         },
         "face": {

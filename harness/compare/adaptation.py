@@ -36,6 +36,8 @@ CONSISTENCY_METRIC: Final = "visual_consistency_delta_e"  # its thresholds: Comp
 MIN_ABS_DELTA_EXACT: Final[Mapping[str, float]] = {
     "app_cost_ms": 1.0, "dropped_frames": 3.0, "repeated_frames": 3.0, "undecoded_frames": 3.0,
     "freeze_count": 1.0, "jank_count": 2.0, "big_jank_count": 1.0, "stutter_ratio": 0.05,
+    "tracking_lag_ms": 17.0,  # half a clip frame interval at 30 fps
+    "tracking_error_p95_pct": 2.0,
 }
 MIN_ABS_DELTA_PREFIX: Final[tuple[tuple[str, float], ...]] = (  # milliseconds: prefix and `_ms`
     ("startup_", 100.0), ("app_first_frame", 100.0), ("frame_time_", 4.0),

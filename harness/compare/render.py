@@ -1,9 +1,11 @@
-"""Comparison results as plain-text tables for the terminal and as one standalone HTML page (inline CSS, no
-external assets): the upgrade delta table, the adaptation heatmap and the vendor side-by-side."""
+"""Comparison results as plain-text tables for the terminal and as one standalone HTML page (the page toolkit's
+compare.html: inline CSS, no external assets): the upgrade delta table, the adaptation heatmap and the vendor
+side-by-side."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
@@ -11,7 +13,7 @@ from harness.compare.adaptation import AdaptationMatrix
 from harness.compare.engine import UpgradeReport, VendorReport
 from harness.compare.stats import Comparison
 from harness.errors import ConfigError
-from harness.pagekit import STYLE, escape
+from harness.pagekit import Cell, Table, TableRow, render_page
 
 # Cell colours (CSS hex) per verdict; the PNG heatmap uses the same ones.
 # environment: the landing page's ENV colour (a frame rate the machine limited, not an SDK defect).
@@ -19,7 +21,6 @@ ADAPTATION_COLOURS: Final = {"ok": "#b7e1b9", "environment": "#cfe3ff", "degrade
                              "not_run": "#d9d9d9"}
 UPGRADE_COLOURS: Final = {"regression": "#f19a9a", "improvement": "#b7e1b9", "noise": "#fff1b8",
                           "unchanged": "#ffffff", "insufficient_data": "#d9d9d9"}
-_CSS: Final = STYLE
 
 
 def _fmt(value: float | None, spec: str = ".4g") -> str:
@@ -106,83 +107,110 @@ def format_vendors(report: VendorReport) -> str:
     return "\n".join(out) + "\n"
 
 
-_e = escape
+@dataclass(frozen=True, kw_only=True)
+class _AdaptationCell:
+    candidate: str
+    verdict: str
+    colour: str
+    reasons: Sequence[str]
 
 
-def _html_upgrade(report: UpgradeReport) -> list[str]:
-    out = [f"<h2>Upgrade {_e(report.base_label)} &rarr; {_e(report.new_label)}</h2>",
-           f"<p>alpha {report.alpha:g}; {len(report.regressions)} metric regression(s) in "
-           f"{len(report.cells)} cell(s).</p>"]
-    out += [f'<p class="warn">{_e(w)}</p>' for w in report.warnings]
-    out.append('<table class="upgrade"><tr>' + "".join(f"<th>{_e(h)}</th>" for h in _UPGRADE_HEADERS) + "</tr>")
+@dataclass(frozen=True, kw_only=True)
+class _AdaptationRow:
+    device: str
+    label: str
+    cells: Sequence[_AdaptationCell]
+
+
+@dataclass(frozen=True, kw_only=True)
+class _AdaptationView:
+    references: str
+    match_tag: str | None
+    colours: Mapping[str, str]
+    candidates: Sequence[str]
+    rows: Sequence[_AdaptationRow]
+
+
+@dataclass(frozen=True, kw_only=True)
+class _UpgradeView:
+    base_label: str
+    new_label: str
+    alpha: str
+    regressions: int
+    cells: int
+    warnings: Sequence[str]
+    table: Table
+
+
+@dataclass(frozen=True, kw_only=True)
+class _VendorSection:
+    device: str
+    scenario: str
+    statuses: str
+    table: Table
+
+
+@dataclass(frozen=True, kw_only=True)
+class _VendorsView:
+    candidates: str
+    wins: str
+    sections: Sequence[_VendorSection]
+
+
+def _upgrade_view(report: UpgradeReport) -> _UpgradeView:
+    rows = []
     for cell in report.cells:
-        status = f"{cell.base_status} &rarr; {cell.new_status}" if cell.base_status != cell.new_status else ""
+        status = f" {cell.base_status} \u2192 {cell.new_status}" if cell.base_status != cell.new_status else ""
         for c in cell.comparisons:
             values = _upgrade_cells(c)
-            colour = UPGRADE_COLOURS[c.verdict]
-            tds = [f"<td>{_e(cell.device)}</td>", f"<td>{_e(cell.scenario)} {status}</td>", f"<td>{_e(values[0])}</td>"]
-            tds += [f'<td class="num">{_e(v)}</td>' for v in values[1:7]]
-            tds += [f"<td>{_e(values[7])}</td>",
-                    f'<td style="background:{colour}" title="{_e(c.message)}">{_e(values[8])}</td>']
-            out.append("<tr>" + "".join(tds) + "</tr>")
-    out.append("</table>")
-    return out
+            rows.append(TableRow(cells=[
+                Cell(text=cell.device), Cell(text=f"{cell.scenario}{status}"), Cell(text=values[0]),
+                *(Cell(text=v, css="num") for v in values[1:7]), Cell(text=values[7]),
+                Cell(text=values[8], background=UPGRADE_COLOURS[c.verdict], title=c.message)]))
+    return _UpgradeView(base_label=report.base_label, new_label=report.new_label, alpha=f"{report.alpha:g}",
+                        regressions=len(report.regressions), cells=len(report.cells), warnings=report.warnings,
+                        table=Table(headers=_UPGRADE_HEADERS, rows=rows, css="upgrade"))
 
 
-def _html_adaptation(matrix: AdaptationMatrix) -> list[str]:
-    legend = "".join(f'<span style="background:{colour}">{_e(v)}</span>' for v, colour in ADAPTATION_COLOURS.items())
-    out = ["<h2>New-device adaptation</h2>",
-           f"<p>References: {_e(', '.join(matrix.reference_devices) or 'none')}"
-           + (f" (matched by {_e(matrix.match_tag)})" if matrix.match_tag else "") + "</p>",
-           f'<p class="legend">{legend}</p>',
-           '<table class="heatmap"><tr><th>device</th>' + "".join(f"<th>{_e(c)}</th>" for c in matrix.candidates)
-           + "</tr>"]
+def _adaptation_view(matrix: AdaptationMatrix) -> _AdaptationView:
+    rows = []
     for d in matrix.devices:
-        tds = [f"<th>{_e(_device_label(matrix, d))}</th>"]
+        cells = []
         for c in matrix.candidates:
             cell = matrix.cell(d, c)
-            reasons = "".join(f"<li>{_e(r)}</li>" for r in cell.reasons)
-            tds.append(f'<td class="cell verdict-{_e(cell.verdict)}" data-device="{_e(d)}" data-candidate="{_e(c)}" '
-                       f'style="background:{ADAPTATION_COLOURS[cell.verdict]}"><b>{_e(cell.verdict)}</b>'
-                       + (f'<ul class="reasons">{reasons}</ul>' if reasons else "") + "</td>")
-        out.append("<tr>" + "".join(tds) + "</tr>")
-    out.append("</table>")
-    return out
+            cells.append(_AdaptationCell(candidate=c, verdict=cell.verdict, reasons=cell.reasons,
+                                         colour=ADAPTATION_COLOURS[cell.verdict]))
+        rows.append(_AdaptationRow(device=d, label=_device_label(matrix, d), cells=cells))
+    return _AdaptationView(references=", ".join(matrix.reference_devices) or "none", match_tag=matrix.match_tag,
+                           colours=ADAPTATION_COLOURS, candidates=matrix.candidates, rows=rows)
 
 
-def _html_vendors(report: VendorReport) -> list[str]:
-    wins = ", ".join(f"{c}: {n}" for c, n in report.wins.items())
-    out = [f"<h2>Vendors: {_e(' vs '.join(report.candidates))}</h2>", f"<p>Best-at counts: {_e(wins)}</p>"]
+def _vendors_view(report: VendorReport) -> _VendorsView:
     heads = ["metric", "better", *report.candidates, "best", "margin %", "p"]
+    sections = []
     for cell in report.cells:
-        statuses = ", ".join(f"{c} {s}" for c, s in cell.statuses.items())
-        out.append(f"<h3>{_e(cell.device)} &middot; {_e(cell.scenario)} <small>({_e(statuses)})</small></h3>")
-        out.append('<table class="vendors"><tr>' + "".join(f"<th>{_e(h)}</th>" for h in heads) + "</tr>")
+        rows = []
         for m in cell.metrics:
-            values = "".join(f'<td class="num{" best" if c == m.best else ""}">{_e(_fmt(m.medians.get(c)))}</td>'
-                             for c in report.candidates)
             p = "-" if m.p_value is None else f"{m.p_value:.2g}"
-            out.append(f"<tr><td>{_e(m.metric)}</td><td>{_e(m.direction)}</td>{values}<td>{_e(m.best or '-')}</td>"
-                       f'<td class="num">{_e(_fmt(m.margin_pct, ".1f"))}</td><td class="num">{_e(p)}</td></tr>')
-        out.append("</table>")
-    return out
+            values = [Cell(text=_fmt(m.medians.get(c)), css="num best" if c == m.best else "num")
+                      for c in report.candidates]
+            rows.append(TableRow(cells=[Cell(text=m.metric), Cell(text=m.direction), *values, Cell(text=m.best or "-"),
+                                   Cell(text=_fmt(m.margin_pct, ".1f"), css="num"), Cell(text=p, css="num")]))
+        sections.append(_VendorSection(device=cell.device, scenario=cell.scenario,
+                                       statuses=", ".join(f"{c} {s}" for c, s in cell.statuses.items()),
+                                       table=Table(headers=heads, rows=rows, css="vendors")))
+    return _VendorsView(candidates=" vs ".join(report.candidates),
+                        wins=", ".join(f"{c}: {n}" for c, n in report.wins.items()), sections=sections)
 
 
 def html_page(*, title: str, upgrade: UpgradeReport | None = None, adaptation: AdaptationMatrix | None = None,
               vendors: VendorReport | None = None) -> str:
-    """One standalone HTML page (inline CSS, no scripts, no external assets) with the given sections."""
-    body = [f"<h1>{_e(title)}</h1>"]
-    if adaptation is not None:
-        body += _html_adaptation(adaptation)
-    if upgrade is not None:
-        body += _html_upgrade(upgrade)
-    if vendors is not None:
-        body += _html_vendors(vendors)
-    if len(body) == 1:
-        body.append("<p>No comparison to show.</p>")
-    return ("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>\n" + "\n".join(body)
-            + "\n</body></html>\n")
+    """One standalone HTML page (the toolkit's compare.html: inline CSS, no scripts, no external assets) with
+    the given sections."""
+    return render_page("compare.html", title=title,
+                       upgrade=None if upgrade is None else _upgrade_view(upgrade),
+                       adaptation=None if adaptation is None else _adaptation_view(adaptation),
+                       vendors=None if vendors is None else _vendors_view(vendors))
 
 
 def write_html(path: Path, *, title: str, upgrade: UpgradeReport | None = None,

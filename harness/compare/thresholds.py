@@ -45,6 +45,10 @@ DEFAULT_THRESHOLDS: Final[Mapping[str, Any]] = {
     "app_cost_ms": "+10%",
     "filter_delta_e": +1.0,
     "visual_consistency_delta_e": "max:2.0",
+    # A sticker trailing the face by one more clip frame interval (33 ms at 30 fps), or off the face by 5 % more of
+    # its size at the 95th percentile, is a tracking regression a user sees (docs/metrics.md, "Face tracking").
+    "tracking_lag_ms": +33,
+    "tracking_error_p95_pct": +5,
 }
 
 # Metrics whose better direction the unit suffix gets wrong or does not tell (see direction_of).
@@ -54,6 +58,9 @@ DEFAULT_DIRECTIONS: Final[Mapping[str, Direction]] = {
     "key_frames_decoded": "higher",
     "recording_frames": "neutral",
     "black_frame_luma_p99": "neutral",
+    **{f"tracking_{what}_{q}_{unit}": "lower" for what in ("error", "jitter") for q in ("p50", "p95")
+       for unit in ("px", "pct")},
+    "tracking_placed_share": "higher",
 }
 _LOWER_SUFFIXES: Final = ("_ms", "_delta_e", "_count")
 _HIGHER_SUFFIXES: Final = ("_fps",)

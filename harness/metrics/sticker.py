@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -35,6 +36,7 @@ SEARCH_MARGINS = (0.5, 1.0, 0.5, 0.25)  # left, top, right, bottom
 DEFAULT_CHANGED_DELTA_E = 20.0
 DEFAULT_MIN_CHANGED_SHARE = 0.02
 DEFAULT_MAX_JITTER = 0.05  # RMS wobble of the sticker centroid, in face sizes
+STICKER_PART_SHARE = 0.1  # blobs this large against the largest count as parts of the sticker (sticker_box)
 _OPEN_KERNEL = np.ones((3, 3), dtype=np.uint8)
 
 
@@ -79,6 +81,7 @@ def sticker_presence(
         "centroid_dx": None,
         "centroid_dy": None,
         "blob_box": None,
+        "sticker_box": None,
         "blob_pixels": 0,
         "search_region": (sx, sy, sw, sh),
     }
@@ -87,11 +90,19 @@ def sticker_presence(
         biggest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
         cx, cy = centroids[biggest]
         bx, by, bw, bh, area = (int(v) for v in stats[biggest])
+        # The sticker's extent: every blob of at least STICKER_PART_SHARE of the largest one's area (a sticker
+        # whose colours match what is behind it in places falls apart into several blobs).
+        parts = [k for k in range(1, count) if stats[k, cv2.CC_STAT_AREA] >= STICKER_PART_SHARE * area]
+        x0 = min(int(stats[k, cv2.CC_STAT_LEFT]) for k in parts)
+        y0 = min(int(stats[k, cv2.CC_STAT_TOP]) for k in parts)
+        x1 = max(int(stats[k, cv2.CC_STAT_LEFT] + stats[k, cv2.CC_STAT_WIDTH]) for k in parts)
+        y1 = max(int(stats[k, cv2.CC_STAT_TOP] + stats[k, cv2.CC_STAT_HEIGHT]) for k in parts)
         detail.update(
             centroid_dx=float((sx + cx - (fx + fw / 2.0)) / fw),
             centroid_dy=float((sy + cy - (fy + fh / 2.0)) / fh),
             blob_box=(sx + bx, sy + by, bw, bh),
             blob_pixels=area,
+            sticker_box=(sx + x0, sy + y0, x1 - x0, y1 - y0),
         )
     passed = share >= min_changed_share
     image = None
@@ -115,6 +126,33 @@ def sticker_presence(
         detail=detail,
         evidence=image,
     )
+
+
+@dataclass(frozen=True)
+class StickerBox:
+    """The bounding box of a sticker's blob in frame pixels, and which of its sides lie on the edge of the searched
+    region (the picture's edge or the region's): there the sticker may go on beyond what is seen."""
+
+    x: float
+    y: float
+    w: float
+    h: float
+    cut_left: bool
+    cut_top: bool
+    cut_right: bool
+    cut_bottom: bool
+
+
+def sticker_box(result: CheckResult) -> StickerBox | None:
+    """The sticker's box from a `sticker_presence` result (every blob of at least STICKER_PART_SHARE of the
+    largest one's area); None when no sticker was found."""
+    blob, region = result.detail.get("sticker_box"), result.detail.get("search_region")
+    if not result.passed or not isinstance(blob, tuple) or not isinstance(region, tuple):
+        return None
+    bx, by, bw, bh = blob
+    sx, sy, sw, sh = region
+    return StickerBox(float(bx), float(by), float(bw), float(bh), cut_left=bx <= sx, cut_top=by <= sy,
+                      cut_right=bx + bw >= sx + sw, cut_bottom=by + bh >= sy + sh)
 
 
 def sticker_jitter(

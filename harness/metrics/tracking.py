@@ -17,11 +17,15 @@ Percentiles are linear-interpolation ones (harness.metrics.stats.percentile). A 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
 
 from harness.errors import AnalysisError
 from harness.metrics.stats import percentile
+from harness.metrics.sticker import StickerBox
 
 Box = tuple[float, float, float, float]  # x, y, w, h in px
 
@@ -132,3 +136,145 @@ def estimate_lag_frames(tracked: Sequence[Box | None], truth: Sequence[Box], *, 
     if best_cost == math.inf:
         raise AnalysisError("no tracked frame to estimate the lag from")
     return best_lag
+
+
+# --- a sticker's path against the face's path (the face-tracked effect in an app's output) ----------------------
+
+FacePathAt = Callable[[npt.NDArray[np.float64]], tuple[npt.NDArray[np.float64], npt.NDArray[np.float64],
+                                                        npt.NDArray[np.float64]]]
+"""Face centre x, centre y and size (px) at fractional clip frame indices (capture.clip.face_path)."""
+
+# Lags searched (ms): a tracker that predicts may lead a little; past 500 ms a sticker is not following at all.
+MIN_LAG_MS = -100.0
+MAX_LAG_MS = 500.0
+MIN_TRACK_FRAMES = 8
+
+
+@dataclass(frozen=True)
+class StickerTrack:
+    """How a face-tracked sticker followed the face over a capture (docs/metrics.md, "Face tracking").
+
+    anchor_*: where the sticker sits relative to the face centre, in face sizes (median over frames once the lag is
+    taken out: the app's intended placement). error: distance from that placement on the face as it is on the
+    same frame (what a viewer sees, lag included). jitter: frame-to-frame change of what is left once the lag and
+    the placement are taken out (shake). lag_ms: how far the sticker's path trails the face's path.
+    """
+
+    frames: int
+    placed_frames: int
+    anchor_dx_face: float
+    anchor_dy_face: float
+    error_px_p50: float
+    error_px_p95: float
+    error_pct_p50: float
+    error_pct_p95: float
+    jitter_px_p50: float | None
+    jitter_px_p95: float | None
+    jitter_pct_p50: float | None
+    jitter_pct_p95: float | None
+    lag_ms: float
+    lag_fit_px: float  # mean distance left at the best lag: how well "the face's path, lag_ms late" explains it
+
+
+def sticker_points(boxes: Sequence[StickerBox | None]) -> list[tuple[float, float] | None]:
+    """One point per frame that moves with the sticker, from its blob boxes: per axis, the box's centre when the
+    sticker is never cut on that axis; the far edge when it is cut on one side only on some frames (a crown cut by
+    the top of the picture: its bottom edge); the centre of the frames not cut when cut on both sides (NaN on the
+    others). The centre of the box, not the blob's centroid, which moves with whatever the sticker covers (on the
+    reference crown it wandered by 1.3 px in step with the face's motion). None where no sticker was found."""
+    seen = [b for b in boxes if b is not None]
+
+    def rule(low: str, high: str) -> str:
+        lo, hi = any(getattr(b, low) for b in seen), any(getattr(b, high) for b in seen)
+        return "centre" if not (lo or hi) else "high" if lo and not hi else "low" if hi and not lo else "uncut"
+
+    rules = (rule("cut_left", "cut_right"), rule("cut_top", "cut_bottom"))
+
+    def coordinate(how: str, start: float, size: float, cut: bool) -> float:
+        if how == "high":
+            return start + size
+        if how == "low":
+            return start
+        return math.nan if how == "uncut" and cut else start + size / 2.0
+
+    return [None if b is None else
+            (coordinate(rules[0], b.x, b.w, b.cut_left or b.cut_right),
+             coordinate(rules[1], b.y, b.h, b.cut_top or b.cut_bottom)) for b in boxes]
+
+
+def _fit(indices: npt.NDArray[np.float64], xy: npt.NDArray[np.float64], face_at: FacePathAt, shift: float
+         ) -> tuple[float, npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Mean residual (px), anchor (dx, dy in face sizes) and residual vectors with the face `shift` frames late.
+    A NaN coordinate (the sticker cut by the picture's edge on that axis) is left out of that axis."""
+    cx, cy, size = face_at(indices - shift)
+    centre = np.stack([cx, cy], axis=1)
+    rel = (xy - centre) / size[:, None]
+    anchor = np.nanmedian(rel, axis=0)
+    residual = xy - (centre + anchor[None, :] * size[:, None])
+    distance = np.sqrt(np.nansum(residual**2, axis=1))
+    return float(distance.mean()), anchor, residual
+
+
+def sticker_track(source_index: Sequence[float], sticker_xy: Sequence[tuple[float, float] | None],
+                  face_at: FacePathAt, *, fps: float, min_lag_ms: float = MIN_LAG_MS,
+                  max_lag_ms: float = MAX_LAG_MS) -> StickerTrack:
+    """The sticker's placement error, jitter and lag from its centre on consecutive output frames.
+
+    `source_index[i]` is the clip frame output frame i shows (index code; `face_at` takes it modulo the clip's
+    length), `sticker_xy[i]` the sticker's centre there in clip pixels (None: no sticker found, counted as not
+    placed; a NaN coordinate: the sticker touches the picture's edge on that axis, so its centre is unknown there
+    and that axis is left out). The lag is the shift of the face's path (continuous, `face_at`) that best
+    explains the sticker's positions with one fixed placement relative to the face: searched over
+    [min_lag_ms, max_lag_ms] in 5 ms steps, then to 0.5 ms around the best. Raises AnalysisError with fewer than
+    MIN_TRACK_FRAMES placed frames.
+    """
+    if len(source_index) != len(sticker_xy):
+        raise AnalysisError(f"source indices and sticker positions differ in number: "
+                            f"{len(source_index)} vs {len(sticker_xy)}")
+    if fps <= 0:
+        raise AnalysisError(f"fps must be positive, got {fps}")
+    keep = [i for i, p in enumerate(sticker_xy) if p is not None]
+    if len(keep) < MIN_TRACK_FRAMES:
+        raise AnalysisError(f"a sticker was found on {len(keep)} of {len(sticker_xy)} frames; tracking needs "
+                            f"at least {MIN_TRACK_FRAMES}")
+    idx = np.array([float(source_index[i]) for i in keep])
+    xy = np.array([sticker_xy[i] for i in keep], dtype=np.float64)
+    if np.isnan(xy).all(axis=0).any():
+        raise AnalysisError("the sticker is cut by the picture's edge on every frame: its path cannot be followed")
+    per_ms = fps / 1000.0
+
+    def cost(lag_ms: float) -> float:
+        return _fit(idx, xy, face_at, lag_ms * per_ms)[0]
+
+    coarse = np.arange(min_lag_ms, max_lag_ms + 1e-9, 5.0)
+    best = float(coarse[int(np.argmin([cost(float(v)) for v in coarse]))])
+    fine = np.arange(max(min_lag_ms, best - 5.0), min(max_lag_ms, best + 5.0) + 1e-9, 0.5)
+    lag_ms = float(fine[int(np.argmin([cost(float(v)) for v in fine]))])
+    fit_px, anchor, residual = _fit(idx, xy, face_at, lag_ms * per_ms)
+    # Error and jitter on the frames where the whole sticker is in the picture (both coordinates known).
+    whole: npt.NDArray[np.bool_] = np.asarray(~np.isnan(xy).any(axis=1), dtype=bool)
+    if not whole.any():
+        raise AnalysisError("the sticker is cut by the picture's edge on every frame: its placement is unknown")
+    cx, cy, size = face_at(idx)  # the face as it is on each frame
+    expected = np.stack([cx, cy], axis=1) + anchor[None, :] * size[:, None]
+    error = np.asarray(np.hypot(*(xy - expected).T), dtype=np.float64)[whole]
+    error_pct = 100.0 * error / size[whole]
+    # jitter: consecutive output frames that both show the whole sticker
+    pairs = [(a, a + 1) for a in range(len(keep) - 1)
+             if keep[a + 1] == keep[a] + 1 and bool(whole[a]) and bool(whole[a + 1])]
+    steps = [float(np.hypot(*(residual[b] - residual[a]))) for a, b in pairs]
+    steps_pct = [100.0 * s / float(size[b]) for s, (_a, b) in zip(steps, pairs, strict=True)]
+
+    def q(values: Sequence[float], p: float) -> float | None:
+        return round(percentile(list(values), p), 3) if values else None
+
+    return StickerTrack(
+        frames=len(sticker_xy), placed_frames=len(keep),
+        anchor_dx_face=round(float(anchor[0]), 4), anchor_dy_face=round(float(anchor[1]), 4),
+        error_px_p50=round(percentile(error.tolist(), 50), 3), error_px_p95=round(percentile(error.tolist(), 95), 3),
+        error_pct_p50=round(percentile(error_pct.tolist(), 50), 3),
+        error_pct_p95=round(percentile(error_pct.tolist(), 95), 3),
+        jitter_px_p50=q(steps, 50), jitter_px_p95=q(steps, 95),
+        jitter_pct_p50=q(steps_pct, 50), jitter_pct_p95=q(steps_pct, 95),
+        lag_ms=round(lag_ms, 1), lag_fit_px=round(fit_px, 3),
+    )

@@ -3,7 +3,6 @@ returned as strings: no dependencies, no scripts, inline styles only, so they op
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Mapping, Sequence
 from typing import Final
@@ -11,6 +10,7 @@ from typing import Final
 import numpy as np
 
 from harness.errors import AnalysisError
+from harness.pagekit import escape as _e
 
 FREEZE_MS: Final = 150.0  # WebRTC's freeze threshold (docs/metrics.md: freezes from 150 ms are counted)
 # A content update later than 1.5 budgets means at least one camera frame was skipped in between.
@@ -26,10 +26,6 @@ FREEZE: Final = "#d9363e"
 REGRESSION: Final = "#d9363e"
 NEUTRAL_BAR: Final = "#8fb3e8"
 CHAR_W_PX: Final = 6.4  # rough width of one 11 px character, to size label columns
-
-
-def _e(text: object) -> str:
-    return html.escape(str(text), quote=True)
 
 
 def _num(value: float) -> str:

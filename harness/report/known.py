@@ -16,7 +16,7 @@ from typing import Any, Final
 
 from harness.errors import ConfigError
 from harness.known_issues import KnownIssue, KnownIssues
-from harness.pagekit import STYLE, escape
+from harness.pagekit import Cell, Table, TableRow, render_page
 from harness.report.allure_meta import Category, allure2_categories
 from harness.results import ItemRecord
 
@@ -236,46 +236,29 @@ def apply_known_issues(results_dir: Path, records: Sequence[ItemRecord],
 
 
 # --- the known-issues page --------------------------------------------------------------------------------
-_CSS: Final = STYLE
-
-
-_e = escape
-
-
-def _ticket_cell(issue: KnownIssue) -> str:
-    return f'<a href="{_e(issue.url)}">{_e(issue.ticket)}</a>' if issue.url else _e(issue.ticket)
+def _ticket_cell(issue: KnownIssue) -> Cell:
+    return Cell(text=issue.ticket, href=issue.url or "")
 
 
 def known_issues_html(matches: Sequence[KnownMatch], known: KnownIssues, *, today: dt.date) -> str:
-    """A standalone page: the failed items shown as known (item, status, ticket, title, vendor, age), then the
-    open tickets no failure of this run matched (fixed meanwhile, or their cells not run)."""
+    """A standalone page (the page toolkit's known_issues.html): the failed items shown as known (item, status,
+    ticket, title, vendor, age), then the open tickets no failure of this run matched (fixed meanwhile, or their
+    cells not run)."""
     rows = []
     for m in matches:
         for issue in m.issues:
             age = issue.age_days(today=today)
-            rows.append(f"<tr><td>{_e(m.record.name)}</td><td>{_e(m.record.status)}</td><td>{_ticket_cell(issue)}</td>"
-                        f"<td>{_e(issue.title)}</td><td>{_e(issue.vendor or '-')}</td>"
-                        f"<td>{'-' if age is None else age}</td></tr>")
+            rows.append(TableRow(cells=[Cell(text=m.record.name), Cell(text=m.record.status), _ticket_cell(issue),
+                                   Cell(text=issue.title), Cell(text=issue.vendor or "-"),
+                                   Cell(text="-" if age is None else str(age))]))
     seen = {i.ticket for m in matches for i in m.issues}
     idle = [i for i in known.issues if i.status == "open" and i.ticket not in seen]
-    source = f" ({_e(known.source)})" if known.source else ""
-    body = [f"<h1>Known issues{source}</h1>",
-            f"<p>{len(rows)} failure(s) of this run are covered by {len(seen)} open ticket(s).</p>"]
-    if rows:
-        body.append("<table><tr><th>item</th><th>status</th><th>ticket</th><th>title</th><th>vendor</th>"
-                    "<th>age (days)</th></tr>" + "".join(rows) + "</table>")
-    body.append("<h2>Open tickets without a matching failure in this run</h2>")
-    if idle:
-        body.append("<table><tr><th>ticket</th><th>title</th><th>device</th><th>candidate</th><th>scenario</th>"
-                    "<th>defect</th></tr>" + "".join(
-                        f"<tr><td>{_ticket_cell(i)}</td><td>{_e(i.title)}</td><td>{_e(i.device)}</td>"
-                        f"<td>{_e(i.candidate)}</td><td>{_e(i.scenario)}</td>"
-                        f"<td>{_e(i.defect or '*')}</td></tr>"
-                        for i in idle) + "</table>")
-    else:
-        body.append("<p>None.</p>")
-    return ('<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>Known issues</title>'
-            f"<style>{_CSS}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
+    idle_rows = [TableRow(cells=[_ticket_cell(i), Cell(text=i.title), Cell(text=i.device), Cell(text=i.candidate),
+                            Cell(text=i.scenario), Cell(text=i.defect or "*")]) for i in idle]
+    return render_page(
+        "known_issues.html", title="Known issues", source=known.source or "", tickets=len(seen),
+        covered=Table(headers=("item", "status", "ticket", "title", "vendor", "age (days)"), rows=rows),
+        idle=Table(headers=("ticket", "title", "device", "candidate", "scenario", "defect"), rows=idle_rows))
 
 
 __all__ = [

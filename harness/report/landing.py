@@ -4,12 +4,11 @@ One HTML fragment, written as run_dir/overview.html and as the first of the repo
 page): the verdict counts, the best candidate per device, the device x candidate x scenario matrix with a key
 number and verdict per cell, the failures with their reasons (known issues marked), the environment-limited cells
 with the host-capacity evidence, the adaptation matrix with values and reasons, and the evidence images and
-frame-time charts of the cells that did not pass. Inline styles and data: URIs only (Allure shows HTML attachments
-in a sandboxed frame)."""
+frame-time charts of the cells that did not pass. Drawn by the page toolkit's landing.html as a fragment carrying
+the one stylesheet and data: URIs only (Allure shows HTML attachments in a sandboxed frame)."""
 
 from __future__ import annotations
 
-import base64
 import re
 import statistics
 from collections.abc import Mapping, Sequence
@@ -19,31 +18,31 @@ from typing import Final
 
 import cv2
 import numpy as np
+from markupsafe import Markup
 
-from harness import pagekit
 from harness.compare import AdaptationMatrix
 from harness.compare.heatmap import short_reason
 from harness.compare.render import ADAPTATION_COLOURS
 from harness.hostcap import HostCapacity
-from harness.pagekit import escape
-from harness.pagekit import page as standalone_page
+from harness.pagekit import (
+    BAD_BG,
+    OK_BG,
+    WARN_BG,
+    Cell,
+    Table,
+    TableRow,
+    data_uri,
+    page_from_fragment,
+    render_fragment,
+    text_table,
+    trusted,
+)
 from harness.report.summary import status_word
 from harness.results import ItemRecord
 
-VERDICT_COLOURS: Final = {"PASS": "#b7e1b9", "ENV": "#cfe3ff", "FAIL": "#f19a9a", "BROKEN": "#ffd57a",
-                          "SKIP": "#e4e4e4"}
+VERDICT_COLOURS: Final = {"PASS": OK_BG, "ENV": "#cfe3ff", "FAIL": BAD_BG, "BROKEN": WARN_BG, "SKIP": "#e4e4e4"}
 EVIDENCE_WIDTH_PX: Final = 420
 MAX_EVIDENCE_ITEMS: Final = 12
-# The harness's one stylesheet, plus what Allure's description frame needs: its own table rules keep text on one
-# line, so reasons would run off the page.
-STYLE: Final = (pagekit.STYLE + "body{font-size:13px;margin:12px}td,th{white-space:normal!important}"
-                "table.wrap{table-layout:fixed;width:100%}"
-                "td.cell{white-space:nowrap!important}.num{font-weight:600}h1{font-size:17px}h2{font-size:15px}")
-
-
-e = escape
-
-
 @dataclass(frozen=True, kw_only=True)
 class Evidence:
     """What the page shows for one cell that did not pass: a picture (PNG/JPEG bytes) and a frame-time chart."""
@@ -53,15 +52,13 @@ class Evidence:
     frame_time_svg: str | None = None
 
 
-def key_number(record: ItemRecord) -> str:
-    """The cell's headline number: content fps where measured, start-up otherwise."""
+def key_number(record: ItemRecord) -> tuple[str | None, str | None]:
+    """The cell's headline numbers as text: (content fps, start-up ms), each None when not measured; the page
+    shows content fps where measured, start-up otherwise (and both when both are)."""
     m = record.metrics
-    parts = []
-    if "content_fps" in m:
-        parts.append(f'<span class="num">{m["content_fps"]:.1f}</span> fps')
-    if "startup_ms" in m:
-        parts.append(f"{m['startup_ms']:.0f} ms" if parts else f'<span class="num">{m["startup_ms"]:.0f}</span> ms')
-    return " · ".join(parts)
+    fps = f"{m['content_fps']:.1f}" if "content_fps" in m else None
+    startup = f"{m['startup_ms']:.0f}" if "startup_ms" in m else None
+    return fps, startup
 
 
 _PREFIX = re.compile(r"^(?:\w+Error: )?(?:\[\w+\] )?(?:adaptation defects on [^:]+: )?")
@@ -116,118 +113,142 @@ def evidence_file(run_dir: Path, record: ItemRecord) -> Path | None:
     return next((p for p in ranked if p.is_file()), None)
 
 
-def _matrix(records: Sequence[ItemRecord], known: Mapping[str, str]) -> list[str]:
+@dataclass(frozen=True, kw_only=True)
+class _MatrixCell:
+    word: str
+    colour: str
+    reason: str
+    ticket: str | None
+    fps: str | None
+    startup: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class _MatrixRow:
+    device: str
+    candidate: str
+    cells: Sequence[_MatrixCell | None]
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Reason:
+    name: str
+    reason: str
+    ticket: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class _AdaptationCell:
+    verdict: str
+    colour: str
+    reasons: Sequence[str]
+    more: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class _AdaptationRow:
+    label: str
+    cells: Sequence[_AdaptationCell]
+
+
+@dataclass(frozen=True, kw_only=True)
+class _AdaptationView:
+    candidates: Sequence[str]
+    rows: Sequence[_AdaptationRow]
+
+
+@dataclass(frozen=True, kw_only=True)
+class _EvidenceView:
+    name: str
+    image_name: str
+    image_uri: str | None
+    chart: Markup | None
+
+
+def _matrix(records: Sequence[ItemRecord], known: Mapping[str, str]) -> tuple[list[str], list[_MatrixRow]]:
     scenarios = list(dict.fromkeys(r.scenario for r in records))
     rows = list(dict.fromkeys((r.device, r.candidate) for r in records))
     cells = {(r.device, r.candidate, r.scenario): r for r in records}
-    out = ["<table><tr><th>device</th><th>candidate</th>" + "".join(f"<th>{e(s)}</th>" for s in scenarios)
-           + "</tr>"]
+    out = []
     for device, candidate in rows:
-        tds = []
+        row: list[_MatrixCell | None] = []
         for scenario in scenarios:
             rec = cells.get((device, candidate, scenario))
             if rec is None:
-                tds.append("<td>-</td>")
+                row.append(None)
                 continue
             word = status_word(rec)
-            ticket = known.get(rec.name)
-            mark = f' <span class="small">known {e(ticket)}</span>' if ticket else ""
-            tds.append(f'<td class="cell" style="background:{VERDICT_COLOURS[word]}" title="{e(_reason(rec))}">'
-                       f"<b>{word}</b>{mark}<br>{key_number(rec)}</td>")
-        out.append(f"<tr><td>{e(device)}</td><td>{e(candidate)}</td>{''.join(tds)}</tr>")
-    out.append("</table>")
-    return out
+            fps, startup = key_number(rec)
+            row.append(_MatrixCell(word=word, colour=VERDICT_COLOURS[word], reason=_reason(rec),
+                                   ticket=known.get(rec.name), fps=fps, startup=startup))
+        out.append(_MatrixRow(device=device, candidate=candidate, cells=row))
+    return scenarios, out
 
 
-def _adaptation(matrix: AdaptationMatrix) -> list[str]:
-    out = ["<h2>New-device adaptation (each device against the reference devices of its tier)</h2>",
-           '<table class="wrap"><tr><th>device</th>' + "".join(f"<th>{e(c)}</th>" for c in matrix.candidates)
-           + "</tr>"]
+def _adaptation(matrix: AdaptationMatrix) -> _AdaptationView:
+    rows = []
     for device in matrix.devices:
         role = " (new)" if device in matrix.new_devices else " (ref)" if device in matrix.reference_devices else ""
-        tds = []
+        cells = []
         for candidate in matrix.candidates:
             cell = matrix.cell(device, candidate)
             reasons = [short_reason(r) for r in cell.reasons if "status only" not in r][:3]
             more = len(cell.reasons) - len(reasons)
-            text = "<br>".join(e(r if len(r) <= 140 else r[:139] + "…") for r in reasons)
-            if more > 0 and cell.verdict != "ok":
-                text += f'<br><span class="small">+{more} more</span>'
-            tds.append(f'<td style="background:{ADAPTATION_COLOURS[cell.verdict]}"><b>{e(cell.verdict)}</b>'
-                       f'<div class="small">{text}</div></td>')
-        out.append(f"<tr><td>{e(device + role)}</td>{''.join(tds)}</tr>")
-    out.append("</table>")
-    return out
+            cells.append(_AdaptationCell(verdict=cell.verdict, colour=ADAPTATION_COLOURS[cell.verdict],
+                                         reasons=[r if len(r) <= 140 else r[:139] + "…" for r in reasons],
+                                         more=more if more > 0 and cell.verdict != "ok" else 0))
+        rows.append(_AdaptationRow(label=device + role, cells=cells))
+    return _AdaptationView(candidates=matrix.candidates, rows=rows)
 
 
-def _capacity(capacities: Sequence[HostCapacity]) -> list[str]:
-    out = ["<h2>Host capacity (pass-through page, no SDK, same probe and capture)</h2>",
-           "<table><tr><th>device profile</th><th>CPU throttling</th><th>content fps</th><th>frame time p50 / p90"
-           "</th><th>load average before -> after</th><th>cores</th></tr>"]
+_CAPACITY_HEADERS: Final = ("device profile", "CPU throttling", "content fps", "frame time p50 / p90",
+                            "load average before -> after", "cores")
+
+
+def _capacity(capacities: Sequence[HostCapacity]) -> Table:
+    rows = []
     for c in capacities:
-        fps = "not measured: " + e(c.error) if c.content_fps is None else f"{c.content_fps:.1f}"
+        fps = f"not measured: {c.error}" if c.content_fps is None else f"{c.content_fps:.1f}"
         times = ("-" if c.frame_time_p50_ms is None or c.frame_time_p90_ms is None
                  else f"{c.frame_time_p50_ms:.1f} / {c.frame_time_p90_ms:.1f} ms")
-        out.append(f"<tr><td>{e(c.device)}</td><td>{c.cpu_throttling:g}x</td><td>{fps}</td><td>{times}</td>"
-                   f"<td>{c.load1_before:.2f} -> {c.load1_after:.2f}</td><td>{c.cores}</td></tr>")
-    out.append("</table>")
-    return out
+        rows.append([c.device, f"{c.cpu_throttling:g}x", fps, times, f"{c.load1_before:.2f} -> {c.load1_after:.2f}",
+                     str(c.cores)])
+    return text_table(_CAPACITY_HEADERS, rows)
+
+
+def _best(records: Sequence[ItemRecord]) -> Table:
+    return Table(headers=("device", "best", "cells without an SDK finding", "median content fps"),
+                 rows=[TableRow(cells=[Cell(text=d), Cell(text=c, css="best"), Cell(text=f"{clean} of {total}"),
+                                       Cell(text="-" if fps is None else f"{fps:.1f}")])
+                       for d, c, clean, total, fps in best_by_device(records)])
+
+
+def _evidence(evidence: Mapping[str, Evidence]) -> list[_EvidenceView]:
+    shown = [(name, ev) for name, ev in evidence.items() if ev.image or ev.frame_time_svg][:MAX_EVIDENCE_ITEMS]
+    return [_EvidenceView(name=name, image_name=ev.image_name,
+                          image_uri=data_uri(ev.image, mime="image/jpeg") if ev.image else None,
+                          chart=trusted(ev.frame_time_svg) if ev.frame_time_svg else None) for name, ev in shown]
 
 
 def landing_html(records: Sequence[ItemRecord], *, run_id: str, capacities: Sequence[HostCapacity] = (),
                  matrix: AdaptationMatrix | None = None, known: Mapping[str, str] | None = None,
                  evidence: Mapping[str, Evidence] | None = None, notes: Sequence[str] = ()) -> str:
-    """The landing page as an HTML fragment (a <style> and the body's content)."""
-    known, evidence = known or {}, evidence or {}
+    """The landing page as an HTML fragment (the toolkit's stylesheet and the page's content)."""
+    known = known or {}
     words = [status_word(r) for r in records]
     counts = {w: words.count(w) for w in VERDICT_COLOURS if words.count(w)}
-    summary = ", ".join(f"{n} {w}" for w, n in counts.items()) or "no items"
-    out = [f"<style>{STYLE}</style>", f"<h1>Run {e(run_id)}: {len(records)} cells: {e(summary)}</h1>",
-           '<p class="small">FAIL: an SDK finding (counted as a failure); ENV: frame rate limited by the machine, '
-           "with its evidence (not an SDK failure); cells show content fps (start-up where no capture ran); hover "
-           "a cell for its reason.</p>"]
-    best = best_by_device(records)
-    if best:
-        out.append("<h2>Best candidate per device</h2><table><tr><th>device</th><th>best</th>"
-                   "<th>cells without an SDK finding</th><th>median content fps</th></tr>")
-        out += [f"<tr><td>{e(d)}</td><td><b>{e(c)}</b></td><td>{clean} of {total}</td>"
-                f"<td>{'-' if fps is None else f'{fps:.1f}'}</td></tr>" for d, c, clean, total, fps in best]
-        out.append("</table>")
-    out.append("<h2>Device x candidate x scenario</h2>")
-    out += _matrix(records, known)
-    failed = [r for r in records if r.status in ("failed", "broken")]
-    if failed:
-        out.append(f'<h2>What failed and why ({len(failed)})</h2><table class="wrap"><tr><th style="width:34%">cell'
-                   "</th><th>reason</th></tr>")
-        out += [f"<tr><td>{e(r.name)}{'<br><b>known ' + e(known[r.name]) + '</b>' if r.name in known else ''}"
-                f"</td><td>{e(_reason(r))}</td></tr>" for r in failed]
-        out.append("</table>")
-    limited = [r for r in records if r.environment is not None]
-    if limited:
-        out.append(f"<h2>Environment limited ({len(limited)}): the machine, not the SDK</h2>"
-                   '<table class="wrap"><tr><th style="width:34%">cell</th><th>evidence</th></tr>')
-        out += [f"<tr><td>{e(r.name)}</td><td>{e(_reason(r))}</td></tr>" for r in limited]
-        out.append("</table>")
-    if capacities:
-        out += _capacity(capacities)
-    if matrix is not None:
-        out += _adaptation(matrix)
-    shown = [(name, ev) for name, ev in evidence.items() if ev.image or ev.frame_time_svg][:MAX_EVIDENCE_ITEMS]
-    if shown:
-        out.append("<h2>Evidence of the cells that did not pass</h2>")
-        for name, ev in shown:
-            parts = [f"<div><b>{e(name)}</b></div>"]
-            if ev.image:
-                uri = "data:image/jpeg;base64," + base64.b64encode(ev.image).decode("ascii")
-                parts.append(f'<img alt="{e(ev.image_name)}" src="{uri}"><div class="small">{e(ev.image_name)}</div>')
-            if ev.frame_time_svg:
-                parts.append(ev.frame_time_svg)
-            out.append(f'<div class="ev">{"".join(parts)}</div>')
-    if notes:
-        out.append("<h2>Not drawn</h2><ul>" + "".join(f"<li>{e(n)}</li>" for n in notes) + "</ul>")
-    return "\n".join(out)
+    scenarios, rows = _matrix(records, known)
+    return render_fragment(
+        "landing.html", run_id=run_id, cell_count=len(records),
+        summary=", ".join(f"{n} {w}" for w, n in counts.items()) or "no items",
+        best=_best(records), scenarios=scenarios, matrix=rows,
+        failed=[_Reason(name=r.name, reason=_reason(r), ticket=known.get(r.name)) for r in records
+                if r.status in ("failed", "broken")],
+        limited=[_Reason(name=r.name, reason=_reason(r)) for r in records if r.environment is not None],
+        capacity=_capacity(capacities), adaptation=None if matrix is None else _adaptation(matrix),
+        evidence=_evidence(evidence or {}), notes=notes)
 
 
 def landing_page(fragment: str, *, title: str) -> str:
-    """The fragment as a standalone page (run_dir/overview.html)."""
-    return standalone_page(title, fragment)
+    """The fragment as a standalone page (run_dir/overview.html), its stylesheet kept once."""
+    return page_from_fragment(fragment, title=title)

@@ -16,6 +16,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Final
 
+from markupsafe import Markup
+
 from harness.compare import (
     AdaptationMatrix,
     CompareConfig,
@@ -32,7 +34,7 @@ from harness.compare.rows import FRAME_TIME_SAMPLES, read_details, row_from_reco
 from harness.errors import AnalysisError, ConfigError, HarnessError
 from harness.hostcap import HostCapacity, load_capacities
 from harness.known_issues import KnownIssues
-from harness.pagekit import STYLE, escape
+from harness.pagekit import BAD_BG, OK_BG, WARN_BG, Cell, Table, TableRow, render_page, trusted
 from harness.report.charts import deltas_svg, frame_time_svg, startup_distribution_svg
 from harness.report.generate import report_platforms
 from harness.report.known import known_issues_html, match_known, match_results, write_result
@@ -164,53 +166,62 @@ def gate_deltas(comparison: Mapping[str, Any]) -> list[tuple[str, float, bool]]:
     return [(label, pct, regression) for label, (pct, regression) in entries.items()]
 
 
-_e = escape
+@dataclass(frozen=True, kw_only=True)
+class _GateComparison:
+    sdk: str
+    new: str
+    base: str
+    baseline_run: str
+    accepted_at: str
+    accepted_by: str
+    chart: Markup | None
+    table: Table
+
+
+_GATE_REGRESSION_HEADERS: Final = ("sdk", "device", "scenario", "candidate", "baseline", "metric", "message")
+_GATE_HEADERS: Final = ("device", "scenario", "metric", "threshold", "base median", "new median", "delta %", "p",
+                        "verdict")
+
+
+def _text(value: object) -> str:
+    """A gate.json value as page text; a missing one (null) as "-"."""
+    return "-" if value is None else str(value)
+
+
+def _gate_comparison(comp: Mapping[str, Any], svgs: Mapping[str, str]) -> _GateComparison:
+    base = comp.get("baseline") or {}
+    report = comp.get("report") or {}
+    rows = []
+    for cell in report.get("cells") or []:
+        for c in cell.get("comparisons") or []:
+            pct, p = c.get("delta_pct"), c.get("p_value")
+            rows.append(TableRow(cells=[
+                *(Cell(text=_text(v)) for v in (cell.get("device"), cell.get("scenario"), c.get("metric"),
+                                                c.get("threshold"), c.get("base_median"), c.get("new_median"))),
+                Cell(text="-" if pct is None else f"{pct:+.1f}"), Cell(text="-" if p is None else f"{p:.2g}"),
+                Cell(text=_text(c.get("verdict")), title=_text(c.get("message", "")),
+                     background=UPGRADE_COLOURS.get(str(c.get("verdict")), "#ffffff"))]))
+    sdk = _text(comp.get("sdk"))
+    return _GateComparison(sdk=sdk, new=_text(report.get("new", "")), base=_text(report.get("base", "")),
+                           baseline_run=_text(base.get("run_id", "?")), accepted_at=_text(base.get("accepted_at", "?")),
+                           accepted_by=_text(base.get("accepted_by", "?")),
+                           chart=trusted(svgs[sdk]) if comp.get("sdk") in svgs else None,
+                           table=Table(headers=_GATE_HEADERS, rows=rows))
 
 
 def gate_html(gate: Mapping[str, Any], svgs: Mapping[str, str]) -> str:
-    """The nightly gate as one standalone page: verdict, regressions, and per SDK its deltas chart (inline
-    SVG) and its metric table."""
+    """The nightly gate as one standalone page (the toolkit's gate.html): verdict, regressions, and per SDK its
+    deltas chart (inline SVG, drawn by harness.report.charts) and its metric table."""
     verdict = str(gate.get("verdict", "?"))
-    colour = {"pass": "#b7e1b9", "regression": "#f19a9a"}.get(verdict, "#ffd57a")
-    out = [f"<h1>Gate {_e(gate.get('run_id', ''))}: <span style=\"background:{colour};padding:0 6px\">"
-           f"{_e(verdict)}</span> (exit code {_e(gate.get('exit_code', '?'))})</h1>"]
-    regressions = gate.get("regressions") or []
-    if regressions:
-        out.append("<h2>Regressions</h2><table><tr><th>sdk</th><th>device</th><th>scenario</th>"
-                   "<th>candidate</th><th>baseline</th><th>metric</th><th>message</th></tr>")
-        out += [f"<tr><td>{_e(r.get('sdk'))}</td><td>{_e(r.get('device'))}</td>"
-                f"<td>{_e(r.get('scenario'))}</td><td>{_e(r.get('candidate'))}</td>"
-                f"<td>{_e(r.get('base_candidate'))}</td>"
-                f"<td>{_e(r.get('metric') or 'newly failing')}</td><td>{_e(r.get('message'))}</td></tr>"
-                for r in regressions]
-        out.append("</table>")
-    out += [f'<p style="background:#fff4e5;padding:4px 8px">{_e(w)}</p>' for w in gate.get("warnings") or []]
-    for comp in gate.get("comparisons") or []:
-        base = comp.get("baseline") or {}
-        report = comp.get("report") or {}
-        out.append(f"<h2>{_e(comp.get('sdk'))}: {_e(report.get('new', ''))} against "
-                   f"{_e(report.get('base', ''))}</h2><p>baseline run {_e(base.get('run_id', '?'))}, "
-                   f"accepted {_e(base.get('accepted_at', '?'))} by {_e(base.get('accepted_by', '?'))}</p>")
-        if comp.get("sdk") in svgs:
-            out.append(svgs[str(comp.get("sdk"))])
-        out.append("<table><tr><th>device</th><th>scenario</th><th>metric</th><th>threshold</th>"
-                   "<th>base median</th><th>new median</th><th>delta %</th><th>p</th><th>verdict</th></tr>")
-        for cell in report.get("cells") or []:
-            for c in cell.get("comparisons") or []:
-                pct, p = c.get("delta_pct"), c.get("p_value")
-                pct_text = "-" if pct is None else f"{pct:+.1f}"
-                p_text = "-" if p is None else f"{p:.2g}"
-                colour = UPGRADE_COLOURS.get(str(c.get("verdict")), "#ffffff")
-                out.append(
-                    f"<tr><td>{_e(cell.get('device'))}</td><td>{_e(cell.get('scenario'))}</td>"
-                    f"<td>{_e(c.get('metric'))}</td><td>{_e(c.get('threshold'))}</td>"
-                    f"<td>{_e(c.get('base_median'))}</td><td>{_e(c.get('new_median'))}</td>"
-                    f"<td>{_e(pct_text)}</td><td>{_e(p_text)}</td><td style=\"background:{colour}\" "
-                    f"title=\"{_e(c.get('message', ''))}\">{_e(c.get('verdict'))}</td></tr>")
-        out.append("</table>")
-    css = STYLE
-    return ('<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>Gate</title>'
-            f"<style>{css}</style></head><body>\n" + "\n".join(out) + "\n</body></html>\n")
+    regressions = [TableRow(cells=[Cell(text=_text(v)) for v in (
+        r.get("sdk"), r.get("device"), r.get("scenario"), r.get("candidate"), r.get("base_candidate"),
+        r.get("metric") or "newly failing", r.get("message"))]) for r in gate.get("regressions") or []]
+    return render_page(
+        "gate.html", title="Gate", run_id=_text(gate.get("run_id", "")), verdict=verdict,
+        colour={"pass": OK_BG, "regression": BAD_BG}.get(verdict, WARN_BG), exit_code=_text(gate.get("exit_code", "?")),
+        regressions=Table(headers=_GATE_REGRESSION_HEADERS, rows=regressions),
+        warnings=[_text(w) for w in gate.get("warnings") or []],
+        comparisons=[_gate_comparison(comp, svgs) for comp in gate.get("comparisons") or []])
 
 
 def gate_page(gate: Mapping[str, Any]) -> str:

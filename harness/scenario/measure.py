@@ -7,6 +7,7 @@ box and skin. Each check becomes a metric (units in the name), a check record, a
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,15 +18,16 @@ import numpy as np
 
 from harness.analyze import decode_timeline
 from harness.capture.clip import band_top as clip_band_top
-from harness.capture.clip import face_box, photo_height, render_frame, skin_mask
+from harness.capture.clip import face_box, face_path, photo_height, render_frame, skin_mask
+from harness.capture.video import iter_frames
 from harness.clipspec import ClipSpec
 from harness.errors import AnalysisError, SdkDefectError
-from harness.metrics import adaptation, beauty, recording, response, sticker, visual
+from harness.metrics import adaptation, beauty, recording, response, sticker, tracking, visual
 from harness.metrics.adaptation import Finding
 from harness.metrics.frames import analyze_timeline
 from harness.metrics.indexcode import decode_index, to_clip_frame
 from harness.metrics.lut import Lut3D, apply_lut, load_cube
-from harness.metrics.visual_common import CheckResult
+from harness.metrics.visual_common import CheckResult, EvidenceMode
 from harness.scenario.context import ItemContext
 
 _LUTS: dict[Path, Lut3D] = {}
@@ -111,6 +113,30 @@ class KeyFrameJudge:
         return defects
 
 
+def effect_detector(ctx: ItemContext, output: np.ndarray, *, source: np.ndarray, base: np.ndarray, index: int,
+                    evidence: EvidenceMode = "on_fail") -> tuple[str, CheckResult] | None:
+    """The one detector that says whether what the app has switched on shows in `output` (clip geometry, showing
+    clip frame `index`): a sticker (effect_changed_share; around the face, or the whole picture for an effect fixed
+    to the screen), else beauty (beauty_smoothing_ratio), else a filter (filter_applied_delta_e); None when nothing
+    is on. `base` is the source with the filter's LUT applied when one is known. Key frames and the app's own
+    recording are judged by it alike."""
+    spec: ClipSpec = ctx.spec
+    state = ctx.state
+    region = (0, 0, spec.width, clip_band_top(spec))  # everything but the index-code band
+    if state.effect != "none":
+        box = region if ctx.effect_anchors.get(state.effect) == "screen" else face_box(spec, index)
+        return "effect_changed_share", sticker.sticker_presence(output, base, face_box=box, evidence=evidence)
+    if state.beauty > 0:
+        box = face_box(spec, index)
+        reference = beauty.untouched_reference_mask(base, box, picture_height=photo_height(spec))
+        return "beauty_smoothing_ratio", beauty.skin_smoothing_ratio(output, base, face_box=box,
+                                                                     skin_mask=skin_mask(spec, index),
+                                                                     reference_mask=reference, evidence=evidence)
+    if state.filter != "none":
+        return "filter_applied_delta_e", visual.filter_applied(output, source, region=region, evidence=evidence)
+    return None
+
+
 def key_frame_checks(ctx: ItemContext, key_frames: Sequence[tuple[float, np.ndarray]]) -> None:
     """Checks each key frame against its own source frame, for what the scenario has switched on."""
     spec: ClipSpec = ctx.spec
@@ -155,27 +181,19 @@ def key_frame_checks(ctx: ItemContext, key_frames: Sequence[tuple[float, np.ndar
         ):
             if (plain_filter and colour_known) or finding.defect not in COLOUR_ONLY:
                 findings.setdefault(finding.defect, []).append(finding)
-        if state.filter != "none" and state.beauty == 0 and state.effect == "none":
-            judge.add("filter_applied_delta_e", visual.filter_applied(output, source, region=region))
-            if lut_path is not None:
-                judge.add("filter_delta_e", visual.filter_fidelity(output, base, region=region))
+        detected = effect_detector(ctx, output, source=source, base=base, index=found.index)
+        if detected is not None:
+            judge.add(*detected)
+        if plain_filter and lut_path is not None:
+            judge.add("filter_delta_e", visual.filter_fidelity(output, base, region=region))
         if state.beauty > 0 and state.effect == "none":
             box = face_box(spec, found.index)
             skin = skin_mask(spec, found.index)
-            reference = beauty.untouched_reference_mask(base, box, picture_height=photo_height(spec))
-            judge.add("beauty_smoothing_ratio", beauty.skin_smoothing_ratio(output, base, face_box=box,
-                                                                            skin_mask=skin,
-                                                                            reference_mask=reference))
             judge.add("beauty_whitening_dl", beauty.whitening_delta_l(output, base, skin_mask=skin))
             judge.add("beauty_detail_ratio", beauty.detail_preserved(output, base,
                                                                      regions=beauty.face_regions(box)))
-        if state.effect != "none":
-            box = face_box(spec, found.index)
-            if ctx.effect_anchors.get(state.effect) == "screen":  # fixed to the screen: the whole picture
-                box = region
-            result = sticker.sticker_presence(output, base, face_box=box)
-            judge.add("effect_changed_share", result)
-            dx, dy = result.detail.get("centroid_dx"), result.detail.get("centroid_dy")
+        if detected is not None and detected[0] == "effect_changed_share":
+            dx, dy = detected[1].detail.get("centroid_dx"), detected[1].detail.get("centroid_dy")
             positions.append(None if dx is None or dy is None else (float(dx), float(dy)))
     valid = [p for p in positions if p is not None]
     if len(valid) >= 2:  # jitter needs two placements; fewer is judged by the presence detector
@@ -204,6 +222,68 @@ def key_frame_checks(ctx: ItemContext, key_frames: Sequence[tuple[float, np.ndar
     if key_frames and not seen and not ctx.outcome.defects:
         for _t, frame in key_frames[:1]:
             diagnose_frame(ctx, frame)
+
+
+# At most this many output frames of a capture are read for face tracking (5 s at 30 fps).
+MAX_TRACKING_FRAMES = 150
+
+
+def _face_at(spec: ClipSpec) -> tracking.FacePathAt:
+    def at(indices: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        path = face_path(spec, indices)
+        return path.cx, path.cy, path.size
+    return at
+
+
+def sticker_tracking(ctx: ItemContext, video: Path) -> None:
+    """Face tracking of a face-anchored effect over every output frame of a capture: the sticker's centre on each
+    frame (sticker_presence on the frame against its own source frame) against where the clip has the face,
+    as `tracking_*` metrics (docs/metrics.md, "Face tracking"). A frame whose index code cannot be read is left
+    out (unknown); a repeated output frame counts once. Nothing is measured when the effect is fixed to the screen
+    or fewer than tracking.MIN_TRACK_FRAMES frames show a sticker (the presence detector judges those)."""
+    spec: ClipSpec = ctx.spec
+    state = ctx.state
+    if state.effect == "none" or ctx.effect_anchors.get(state.effect) == "screen":
+        return
+    lut_path = ctx.filter_luts.get(state.filter) if state.filter != "none" else None
+    indices: list[float] = []
+    placed: list[sticker.StickerBox | None] = []
+    last: int | None = None
+    read = 0
+    try:
+        for _t, frame in iter_frames(video, max_frames=MAX_TRACKING_FRAMES):
+            read += 1
+            found = decode_index(frame, spec=spec)
+            if found is None or found.index == last:
+                continue
+            last = found.index
+            output = to_clip_frame(frame, found, width=spec.width, height=spec.height)
+            base = render_frame(spec, found.index)
+            if lut_path is not None:
+                base = apply_lut(base, _lut(Path(lut_path)))
+            box = face_box(spec, found.index)
+            result = sticker.sticker_presence(output, base, face_box=box, evidence="never")
+            indices.append(float(found.index))
+            placed.append(sticker.sticker_box(result))
+    except AnalysisError as exc:
+        ctx.outcome.details["tracking"] = f"not measured: the capture could not be read ({exc})"
+        return
+    try:
+        track = tracking.sticker_track(indices, tracking.sticker_points(placed), _face_at(spec),
+                                       fps=float(spec.fps))
+    except AnalysisError as exc:
+        ctx.outcome.details["tracking"] = f"not measured: {exc}"
+        return
+    m = ctx.outcome.metrics
+    m["tracking_lag_ms"] = track.lag_ms
+    for name in ("error", "jitter"):
+        for unit in ("px", "pct"):
+            for q in ("p50", "p95"):
+                value = getattr(track, f"{name}_{unit}_{q}")
+                if value is not None:  # tracking_error_p50_px, ... (the unit last, as everywhere)
+                    m[f"tracking_{name}_{q}_{unit}"] = value
+    m["tracking_placed_share"] = round(track.placed_frames / track.frames, 4)
+    ctx.outcome.details["tracking"] = {**dataclasses.asdict(track), "frames_read": read}
 
 
 def timing_defects(ctx: ItemContext, timing: dict[str, Any]) -> None:
@@ -240,6 +320,56 @@ def diagnose_frame(ctx: ItemContext, frame: np.ndarray) -> list[str]:
     return out
 
 
+# Frames of the app's recording checked for the effect: spread evenly over the frames whose code was read.
+RECORDING_EFFECT_FRAMES = 5
+
+
+def recording_effect(ctx: ItemContext, path: Path, indices: Sequence[int | None]) -> None:
+    """Whether what was switched on shows in the app's own recording: the same detector as on key frames
+    (effect_detector) on up to RECORDING_EFFECT_FRAMES decoded frames spread over it, as
+    `recording_effect_share`; shown on half of them or fewer, the item gets the defect `effect_not_applied`
+    naming the recording (an app that previews the effect but records without it)."""
+    spec: ClipSpec = ctx.spec
+    state = ctx.state
+    if state.filter == "none" and state.beauty == 0 and state.effect == "none":
+        return
+    readable = [n for n, i in enumerate(indices) if i is not None]
+    if not readable:
+        return
+    count = min(RECORDING_EFFECT_FRAMES, len(readable))
+    wanted = {readable[round((k + 0.5) * len(readable) / count - 0.5)] for k in range(count)}
+    lut_path = ctx.filter_luts.get(state.filter) if state.filter != "none" else None
+    results: list[tuple[str, CheckResult]] = []
+    for n, (_t, frame) in enumerate(iter_frames(path, max_frames=max(wanted) + 1)):
+        if n not in wanted:
+            continue
+        found = decode_index(frame, spec=spec)
+        if found is None:
+            continue
+        output = to_clip_frame(frame, found, width=spec.width, height=spec.height)
+        source = render_frame(spec, found.index)
+        base = apply_lut(source, _lut(Path(lut_path))) if lut_path is not None else source
+        detected = effect_detector(ctx, output, source=source, base=base, index=found.index)
+        if detected is not None:
+            results.append(detected)
+    if not results:
+        return
+    seen = sum(r.passed for _name, r in results)
+    ctx.outcome.metrics["recording_effect_share"] = round(seen / len(results), 4)
+    if seen * 2 <= len(results):
+        what = {"effect_changed_share": f"the {state.effect} effect", "beauty_smoothing_ratio": "beauty",
+                "filter_applied_delta_e": f"the {state.filter} filter"}[results[0][0]]
+        shown = next(r for _name, r in results if not r.passed)
+        text = (f"the app's recording shows {what} on {seen} of {len(results)} frames checked "
+                f"({shown.name} {shown.value:.4g}, pass if {shown.threshold})")
+        ctx.outcome.add_defect("effect_not_applied", value=round(seen / len(results), 4), unit="share",
+                               threshold="> 0.5 of the frames checked", summary=text)
+        if shown.evidence is not None:
+            evidence = save_rgb(ctx.item_dir / "evidence_recording_effect.jpg", shown.evidence, quality=90)
+            ctx.outcome.attachments.append(evidence)
+            ctx.reporter.attach(evidence, "evidence: effect missing from the app's recording")
+
+
 def measure_recording_file(ctx: ItemContext, path: Path) -> None:
     """Frames, duration, content rate and drops of the clip the app recorded (decoded as `harness analyze` does)."""
     spec: ClipSpec = ctx.spec
@@ -258,6 +388,7 @@ def measure_recording_file(ctx: ItemContext, path: Path) -> None:
     m["recording_duration_ms"] = round(t_ms[-1] - t_ms[0] + interval, 1)
     m["recording_content_fps"] = round(float(timing["content_fps"]), 2)
     m["recording_dropped_frames"] = float(timing["dropped_frames"])
+    recording_effect(ctx, path, indices)
     requested = ctx.outcome.details.get("recording_requested_ms")
     if isinstance(requested, int | float) and requested > 0:  # a `record: SECONDS` step asked for this length
         judged = recording.judge_recording(

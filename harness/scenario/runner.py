@@ -189,6 +189,10 @@ class ScenarioRunner:
         self._open_panel_for("apply_effect", "apply_effect", name=name)
         self._timed_change("effect", step.arg != "none", lambda: session.tap("apply_effect", name=name))
         self.state.effect = str(step.arg)
+        latency = self.outcome.metrics.get("effect_latency_ms")
+        if latency is not None and step.arg != "none" and self.ctx.effect_anchors.get(str(step.arg)) != "screen":
+            # A face-tracked sticker is drawn once the SDK has a face: its onset is the first track a user sees.
+            self.outcome.metrics["time_to_first_track_ms"] = latency
 
     def _timed_change(self, kind: str, visible: bool, act: Callable[[], None]) -> None:
         """Does `act` (a tap) and measures `<kind>_latency_ms`: from the tap to the first output frame showing it."""
@@ -229,6 +233,8 @@ class ScenarioRunner:
                 self.reporter.attach(capture.video, f"captured output ({capture.source}, {capture.video.suffix[1:]})")
             self._stats_metrics()
             measure.key_frame_checks(self.ctx, [(k.t_ms, k.rgb) for k in capture.key_frames])
+            if capture.video is not None:
+                measure.sticker_tracking(self.ctx, capture.video)
             measure.timing_defects(self.ctx, timing)
 
     def _timing_metrics(self, capture: Capture) -> dict[str, object]:

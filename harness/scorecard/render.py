@@ -1,15 +1,15 @@
-"""The vendor scorecard as terminal text tables and as one self-contained HTML page (inline CSS, no scripts,
-no external files) that the Allure report embeds and `harness scorecard --html` writes."""
+"""The vendor scorecard as terminal text tables and as one self-contained HTML page (the page toolkit's
+scorecard.html: inline CSS, no scripts, no external files) that the Allure report embeds and
+`harness scorecard --html` writes."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Final
 
-from harness.pagekit import STYLE, escape
+from harness.pagekit import Cell, Table, TableRow, render_fragment, render_page
 from harness.scorecard.model import Defect, DefectStatus, Scorecard, SdkCard
-
-_CSS: Final = STYLE
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], *, indent: str = "  ") -> list[str]:
@@ -107,24 +107,37 @@ def format_scorecard(card: Scorecard) -> str:
     return "\n".join(out) + "\n"
 
 
-def _cell_html(text: str) -> str:
-    if text.lstrip("-").isdigit():
-        return f'<td class="num">{escape(text)}</td>'
-    return f"<td>{escape(text)}</td>"
+@dataclass(frozen=True, kw_only=True)
+class _TitledTable:
+    title: str
+    table: Table
+
+
+@dataclass(frozen=True, kw_only=True)
+class _SdkView:
+    vendor: str
+    sdk: str
+    versions: Table
+    defect_tables: Sequence[_TitledTable]
+    cadence: str
+
+
+def _cell(text: str) -> Cell:
+    return Cell(text=text, css="num" if text.lstrip("-").isdigit() else "")
 
 
 def _html_table(headers: Sequence[str], rows: Sequence[Sequence[str]], *, row_class: Sequence[str],
-                links: Sequence[str | None] = ()) -> str:
-    """A table of escaped text; `links[i]`, when given, replaces row i's "ticket" cell (already HTML)."""
-    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+                tickets: Sequence[Defect] = ()) -> Table:
+    """A table of text cells; row i's "ticket" cell links to `tickets[i]`'s ticket when it has an address."""
     ticket_col = headers.index("ticket") if "ticket" in headers else -1
-    body = []
+    out = []
     for i, row in enumerate(rows):
-        cells = [_cell_html(c) for c in row]
-        if i < len(links) and links[i] is not None:
-            cells[ticket_col] = f"<td>{links[i]}</td>"
-        body.append(f'<tr class="{row_class[i]}">{"".join(cells)}</tr>')
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+        cells = [_cell(c) for c in row]
+        d = tickets[i] if i < len(tickets) else None
+        if d is not None and d.ticket is not None and d.ticket_url is not None:
+            cells[ticket_col] = Cell(text=_ticket_text(d), href=d.ticket_url, link_title=d.ticket_title or "")
+        out.append(TableRow(cells=cells, css=row_class[i]))
+    return Table(headers=headers, rows=out, sections=True)
 
 
 def _pass_class(passing: int, devices: int) -> str:
@@ -133,41 +146,25 @@ def _pass_class(passing: int, devices: int) -> str:
     return "some" if passing else "none"
 
 
-def _ticket_link(d: Defect) -> str | None:
-    if d.ticket is None or d.ticket_url is None:
-        return None
-    return (f'<a href="{escape(d.ticket_url)}" title="{escape(d.ticket_title or "")}">'
-            f"{escape(_ticket_text(d))}</a>")
-
-
-def _sdk_html(vendor: str, sdk: SdkCard) -> list[str]:
-    out = [f"<h2>{escape(vendor)}: {escape(sdk.sdk)}</h2>", "<h3>Devices passing per version</h3>"]
+def _sdk_view(vendor: str, sdk: SdkCard) -> _SdkView:
     classes = [_pass_class(len(v.passing), len(v.devices)) for v in sdk.versions]
-    out.append(_html_table(_VERSION_HEADERS, _version_rows(sdk, one_line=True), row_class=classes))
-    for title, headers, rows, status in _sections(sdk):
-        links = [_ticket_link(d) for d in sdk.with_status(status)]
-        out += [f"<h3>{escape(title)}</h3>",
-                _html_table(headers, rows, row_class=[status] * len(rows), links=links)]
-    if not sdk.defects:
-        out.append("<p>No adaptation defects seen.</p>")
-    out.append(f"<p><b>Release cadence:</b> {escape(sdk.cadence_label)}</p>")
-    return out
+    tables = [_TitledTable(title=title, table=_html_table(headers, rows, row_class=[status] * len(rows),
+                                                          tickets=sdk.with_status(status)))
+              for title, headers, rows, status in _sections(sdk)]
+    return _SdkView(vendor=vendor, sdk=sdk.sdk, cadence=sdk.cadence_label, defect_tables=tables,
+                    versions=_html_table(_VERSION_HEADERS, _version_rows(sdk, one_line=True), row_class=classes))
+
+
+def _views(card: Scorecard) -> list[_SdkView]:
+    return [_sdk_view(vendor.vendor, sdk) for vendor in card.vendors for sdk in vendor.sdks]
 
 
 def scorecard_section(card: Scorecard) -> str:
-    """The scorecard as one HTML fragment (a <section> with its own scoped <style>), to put in a page."""
-    out = [f"<section class=\"scorecard\"><style>{_CSS}</style>", "<h1>Vendor scorecard</h1>",
-           f'<p class="meta">{escape(_header(card))}</p>']
-    if not card.vendors:
-        out.append("<p>No runs are stored yet.</p>")
-    for vendor in card.vendors:
-        for sdk in vendor.sdks:
-            out += _sdk_html(vendor.vendor, sdk)
-    out.append("</section>")
-    return "\n".join(out)
+    """The scorecard as one HTML fragment (the toolkit's stylesheet, then a <section>), to put in a page."""
+    return render_fragment("scorecard.html", header=_header(card), sdks=_views(card))
 
 
 def scorecard_html(card: Scorecard) -> str:
-    """The scorecard as one standalone HTML page: inline CSS, no scripts, no external files."""
-    return ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Vendor scorecard</title>'
-            f"</head><body>\n{scorecard_section(card)}\n</body></html>\n")
+    """The scorecard as one standalone HTML page (the toolkit's scorecard.html): inline CSS, no scripts, no
+    external files."""
+    return render_page("scorecard.html", title="Vendor scorecard", header=_header(card), sdks=_views(card))
