@@ -19,14 +19,16 @@ lint: setup
 	$(VENV)/bin/ruff check harness tests
 	$(VENV)/bin/mypy
 
+# Unit tests run on both cores (pytest-xdist); browser tests one at a time, after them.
 unit: setup
-	$(PY) -m pytest -m "not e2e"
+	$(PY) -m pytest -m "not e2e" -n 2
 
 e2e: setup
 	$(PY) -m pytest -m e2e
 
 test: setup lint
-	$(PY) -m pytest
+	$(PY) -m pytest -m "not e2e" -n 2
+	$(PY) -m pytest -m e2e
 
 clean:
 	rm -rf reports/*/ reports/history.jsonl .cache

@@ -34,9 +34,7 @@ CASES: dict[str, tuple[str, str | None]] = {
     # difference the checks report as a colour cast.
     "clean-glfx-1.0": ("glfx/1.0/index.html", None),
     "clean-pixkit-1.5": ("pixkit/1.5/index.html", None),
-    "clean-pixkit-1.5-again": ("pixkit/1.5/index.html", None),
     "clean-pixkit-1.4": ("pixkit/1.4/index.html", None),
-    "clean-pixkit-1.4-again": ("pixkit/1.4/index.html", None),
 }
 
 SCENARIO = {

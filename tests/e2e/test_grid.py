@@ -1,7 +1,8 @@
 """End to end on a real Selenium Grid 4: `harness grid up` starts the hub, two real Appium 3 servers and one relay
 node in front of each (two web devices), `harness run` drives a small matrix through `connection: grid` into one
 run folder and one report, and `harness grid down` leaves no process behind. A failed `grid up` leaves none
-either. Nothing here is mocked."""
+either. Nothing here is mocked. The grid and its run (`grid_run`, tests/e2e/conftest.py) are shared with
+test_grid_parallel.py."""
 
 from __future__ import annotations
 
@@ -9,8 +10,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -58,21 +57,16 @@ def _processes_under(marker: str) -> list[str]:
     return found
 
 
-@pytest.fixture(scope="module")
-def grid_run() -> Iterator[dict[str, object]]:
-    # A folder of its own, not pytest's shared temporary root (other test sessions prune that one).
-    with tempfile.TemporaryDirectory(prefix="harness-grid-e2e-") as name:
-        yield _grid_run(Path(name))
-
-
-def _grid_run(tmp: Path) -> dict[str, object]:
+def grid_run_in(tmp: Path) -> dict[str, object]:
+    """`grid up` on the two devices, a small matrix through it with one worker per device (`--parallel 2`), then
+    `grid down`: what this module and test_grid_parallel.py both check (tests/e2e/conftest.py runs it once)."""
     grid_dir = tmp / "grid"
     env = {**os.environ, "HARNESS_GRID_DIR": str(grid_dir)}
     devices = _devices_file(tmp)
     hub_port = free_port()
     up = _harness("grid", "up", "--devices", str(devices), "--hub-port", str(hub_port), env=env)
     out: dict[str, object] = {"up": up, "grid_dir": grid_dir, "hub_port": hub_port, "env": env, "tmp": tmp,
-                              "devices": devices}
+                              "devices": devices, "reports": tmp / "reports"}
     try:
         assert up.returncode == 0, up.stdout + up.stderr
         out["status"] = _harness("grid", "status", env=env)
@@ -80,7 +74,7 @@ def _grid_run(tmp: Path) -> dict[str, object]:
         out["run_dir"] = run_dir
         out["run"] = _harness("run", "--devices", str(devices), "--scenarios", str(ROOT / "scenarios"),
                               "--scenario", "filter-warm", "--candidate", "glfx@1.0", "--candidate", "pixkit@1.5",
-                              "--run-dir", str(run_dir), "-v", env=env, timeout_s=900)
+                              "--run-dir", str(run_dir), "--parallel", "2", env=env, timeout_s=900)
     finally:
         out["down"] = _harness("grid", "down", env=env)
         out["left"] = _processes_under(str(grid_dir))

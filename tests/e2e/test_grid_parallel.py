@@ -7,58 +7,21 @@ headless Chromium sessions with phone profiles, as everywhere on this machine.""
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
 import pytest
-import yaml
 
-from harness.devices.appium_server import free_port
-from tests.e2e.test_grid import DEVICES, ROOT, _harness, _processes_under
+from tests.e2e.test_grid import DEVICES
 
 pytestmark = pytest.mark.e2e
 CANDIDATES = ("glfx@1.0", "pixkit@1.5")
 
 
-def _devices_file(tmp: Path) -> Path:
-    """devices.yaml with the two devices on `connection: grid`, LUT paths made absolute."""
-    data = yaml.safe_load((ROOT / "devices.yaml").read_text())
-    data = {k: v for k, v in data.items() if not k.startswith("x-")}
-    data["devices"] = [dict(d, connection="grid") for d in data["devices"] if d["id"] in DEVICES]
-    for cand in data["candidates"]:
-        for spec in (cand.get("filters") or {}).values():
-            if "lut" in spec:
-                spec["lut"] = str(ROOT / spec["lut"])
-    path = tmp / "devices-grid.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return path
-
-
-@pytest.fixture(scope="module")
-def parallel_run() -> Iterator[dict[str, object]]:
-    with tempfile.TemporaryDirectory(prefix="harness-grid-parallel-e2e-") as name:
-        tmp = Path(name)
-        grid_dir = tmp / "grid"
-        env = {**os.environ, "HARNESS_GRID_DIR": str(grid_dir)}
-        devices = _devices_file(tmp)
-        up = _harness("grid", "up", "--devices", str(devices), "--hub-port", str(free_port()), env=env)
-        out: dict[str, object] = {"up": up, "grid_dir": grid_dir, "reports": tmp / "reports"}
-        try:
-            assert up.returncode == 0, up.stdout + up.stderr
-            run_dir = tmp / "reports" / "run1"
-            out["run_dir"] = run_dir
-            args = ["run", "--devices", str(devices), "--scenario", "filter-warm", "--run-dir", str(run_dir),
-                    "--parallel", "2"]
-            for candidate in CANDIDATES:
-                args += ["--candidate", candidate]
-            out["run"] = _harness(*args, env=env, timeout_s=900)
-        finally:
-            out["down"] = _harness("grid", "down", env=env)
-            out["left"] = _processes_under(str(grid_dir))
-        yield out
+@pytest.fixture
+def parallel_run(grid_run: dict[str, object]) -> dict[str, object]:
+    """The grid run of tests/e2e/conftest.py: `--parallel 2`, one worker per device."""
+    return grid_run
 
 
 def _records(run: dict[str, object]) -> list[dict[str, object]]:
