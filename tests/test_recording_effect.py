@@ -5,13 +5,12 @@ calls after fetching the app's recording (scenario.measure.measure_recording_fil
 from __future__ import annotations
 
 import shutil
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
-from test_tracking_lag import crowned
+from test_tracking_lag import crowned, write_vp8
 
 from harness.capture.clip import render_frame
 from harness.clipspec import ClipSpec
@@ -26,17 +25,7 @@ pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg i
 
 
 def recording(tmp_path: Path, draw: Callable[[int], np.ndarray], frames: int = 60) -> Path:
-    path = tmp_path / "recording.webm"
-    proc = subprocess.Popen(
-        ["ffmpeg", "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s",
-         f"{SPEC.width}x{SPEC.height}", "-r", str(SPEC.fps), "-i", "-", "-c:v", "libvpx", "-b:v", "1500k",
-         str(path)], stdin=subprocess.PIPE)
-    assert proc.stdin is not None
-    for i in range(frames):
-        proc.stdin.write(draw(i).tobytes())
-    proc.stdin.close()
-    assert proc.wait() == 0
-    return path
+    return write_vp8(tmp_path / "recording.webm", (draw(i) for i in range(frames)), bitrate="1500k")
 
 
 def judged(tmp_path: Path, state: AppState, draw: Callable[[int], np.ndarray]) -> ItemContext:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Iterable
 from pathlib import Path
 
 import cv2
@@ -43,6 +44,20 @@ def crowned(index: int, *, lag_ms: float, shake_px: tuple[float, float] = (0.0, 
     poly = np.round(np.array(points) * 16).astype(np.int32)
     cv2.fillPoly(frame, [poly], CROWN_GOLD, lineType=cv2.LINE_AA, shift=4)
     return frame
+
+
+def write_vp8(path: Path, frames: Iterable[np.ndarray], *, bitrate: str) -> Path:
+    """RGB frames of the clip's size as a VP8 WebM at the clip's rate, through ffmpeg (as a browser records)."""
+    proc = subprocess.Popen(
+        ["ffmpeg", "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s",
+         f"{SPEC.width}x{SPEC.height}", "-r", str(SPEC.fps), "-i", "-", "-c:v", "libvpx", "-b:v", bitrate,
+         str(path)], stdin=subprocess.PIPE)
+    assert proc.stdin is not None
+    for frame in frames:
+        proc.stdin.write(frame.tobytes())
+    proc.stdin.close()
+    assert proc.wait() == 0
+    return path
 
 
 def measured(frames: list[tuple[int, np.ndarray]]):  # type: ignore[no-untyped-def]
@@ -106,16 +121,9 @@ def test_too_few_placed_frames_is_not_a_measurement() -> None:
 def test_tracking_through_a_vp8_capture_and_the_measure_step(tmp_path: Path) -> None:
     """The web probe records the output as VP8 WebM at 800 kbit/s: the same here, with a 100 ms planted lag, read
     back frame by frame (index code, un-crop, sticker) by the step the runner calls after every capture."""
-    video = tmp_path / "capture.webm"
-    proc = subprocess.Popen(
-        ["ffmpeg", "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s",
-         f"{SPEC.width}x{SPEC.height}", "-r", str(SPEC.fps), "-i", "-", "-c:v", "libvpx", "-b:v", "800k",
-         str(video)], stdin=subprocess.PIPE)
-    assert proc.stdin is not None
-    for i in range(280, 370):  # across the clip's loop (299 -> 0)
-        proc.stdin.write(crowned(i % SPEC.frames, lag_ms=100.0).tobytes())
-    proc.stdin.close()
-    assert proc.wait() == 0
+    # across the clip's loop (299 -> 0)
+    video = write_vp8(tmp_path / "capture.webm", (crowned(i % SPEC.frames, lag_ms=100.0) for i in range(280, 370)),
+                      bitrate="800k")
     ctx = ItemContext(spec=SPEC, state=AppState(effect="crown"), filter_luts={}, item_dir=tmp_path,
                       outcome=Outcome(), reporter=NullReporter(), label="web / vendor@1")
     sticker_tracking(ctx, video)
