@@ -41,6 +41,7 @@ def test_a_formula_filter_without_a_lut_is_judged_applied_not_broken(tmp_path: P
     assert ctx.outcome.metrics["key_frames_decoded"] == 3.0
     assert ctx.outcome.metrics["filter_applied_delta_e"] > 5.0  # the output changed as a filter changes it
     assert "filter_delta_e" not in ctx.outcome.metrics  # no reference: no exact colour check
+    assert "no reference LUT" in ctx.outcome.not_applicable["filter_delta_e"]  # so an expectation on it is not judged
     assert ctx.outcome.defects == []  # its colour shift is the filter, not a cast or a swap
     assert ctx.outcome.details["colour_response"]["frames"] == 3  # kept for the cross-device comparison
 

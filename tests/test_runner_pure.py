@@ -38,6 +38,22 @@ def test_judge_fails_missing_and_out_of_range_metrics() -> None:
     assert checks["startup_ms"].unit == "ms"
 
 
+def test_an_expectation_on_a_metric_the_candidate_cannot_have_is_not_judged() -> None:
+    """filter-warm expects filter_delta_e <= 4; a formula filter without a reference LUT has no such figure: that
+    is no failure (its filter is judged as applied instead), while a missing metric that could exist still fails."""
+    scenario = parse_scenario(
+        {"name": "s", "description": "d", "kind": "filter", "steps": [{"launch": "cold"}],
+         "expect": {"filter_delta_e": {"max": 4}, "startup_ms": {"max": 900}}},
+        source=Path("s.yaml"),
+    )
+    checks = {c.metric: c for c in judge(scenario, {}, not_applicable={"filter_delta_e": "no reference LUT"})}
+    assert "filter_delta_e" not in checks
+    assert checks["startup_ms"].verdict == "fail"
+    measured = {c.metric: c for c in judge(scenario, {"filter_delta_e": 6.2},
+                                           not_applicable={"filter_delta_e": "no reference LUT"})}
+    assert measured["filter_delta_e"].verdict == "fail"  # measured after all: judged as usual
+
+
 def test_safe_name_keeps_ids_readable() -> None:
     assert safe_name("filter-warm[pixel7-glfx@2.0]") == "filter-warm_pixel7-glfx@2.0"
 

@@ -53,6 +53,9 @@ class Outcome:
     attachments: list[Path] = field(default_factory=list)
     checks: list[dict[str, Any]] = field(default_factory=list)
     defects: list[dict[str, Any]] = field(default_factory=list)
+    # Metrics that cannot exist for this candidate, and why (a filter without a reference LUT has no fidelity):
+    # a scenario's expectation on one is not judged, and details.json says why.
+    not_applicable: dict[str, str] = field(default_factory=dict)
 
     def add_defect(self, defect: str, *, value: float | None, unit: str, threshold: str, summary: str) -> None:
         """Records an adaptation defect once (the first sighting keeps its numbers)."""

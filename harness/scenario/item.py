@@ -7,7 +7,7 @@ import contextlib
 import dataclasses
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -103,10 +103,14 @@ def expectation_defect(metric: str) -> str:
     return next((d for prefix, d in EXPECTATION_DEFECTS if metric.startswith(prefix)), "expectation")
 
 
-def judge(scenario: Scenario, metrics: dict[str, float]) -> list[CheckRecord]:
-    """The scenario's expectations against the measured metrics; a metric not measured fails its check."""
+def judge(scenario: Scenario, metrics: dict[str, float], *,
+          not_applicable: Mapping[str, str] | None = None) -> list[CheckRecord]:
+    """The scenario's expectations against the measured metrics; a metric not measured fails its check, unless it
+    cannot exist for this candidate (`not_applicable`: metric -> why), which is not judged."""
     checks = []
     for metric, threshold in scenario.expect.items():
+        if metric in (not_applicable or {}) and metric not in metrics:
+            continue
         value = metrics.get(metric)
         ok = value is not None and threshold.check(value)
         checks.append(CheckRecord(name=f"expect {metric}", metric=metric,
@@ -169,7 +173,9 @@ def run_item(run: Run, item: ScenarioItem) -> None:
             if not str(exc).startswith(FINAL_DEFECTS_PREFIX):
                 raise  # stopped mid-scenario: not a finding the host capacity can explain
         runner_defects = {d["defect"] for d in outcome.defects}  # found by the runner, before the expectations
-        checks = judge(scenario, outcome.metrics)
+        checks = judge(scenario, outcome.metrics, not_applicable=outcome.not_applicable)
+        if outcome.not_applicable:
+            outcome.details["not_applicable"] = dict(outcome.not_applicable)
         failed = [c for c in checks if c.verdict == "fail"]
         for c in failed:
             outcome.add_defect(expectation_defect(c.metric), value=c.value, unit=c.unit, threshold=c.threshold,

@@ -186,6 +186,10 @@ def key_frame_checks(ctx: ItemContext, key_frames: Sequence[tuple[float, np.ndar
             judge.add(*detected)
         if plain_filter and lut_path is not None:
             judge.add("filter_delta_e", visual.filter_fidelity(output, base, region=region))
+        elif plain_filter and state.filter != "none":
+            ctx.outcome.not_applicable["filter_delta_e"] = (
+                f"the {state.filter} filter has no reference LUT for this candidate: it is judged as applied, "
+                "consistent across devices and stable, not against a LUT")
         if state.beauty > 0 and state.effect == "none":
             box = face_box(spec, found.index)
             skin = skin_mask(spec, found.index)
