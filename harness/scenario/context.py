@@ -77,3 +77,8 @@ class ItemContext:
     reporter: StepReporter
     label: str
     effect_anchors: dict[str, str] = field(default_factory=dict)  # effect -> "face" | "screen" (candidate.effects)
+
+    def tracks_face(self, effect: str) -> bool:
+        """Whether `effect` is a sticker that follows the face (every effect but "none" and those fixed to the
+        screen)."""
+        return effect != "none" and self.effect_anchors.get(effect) != "screen"

@@ -113,6 +113,14 @@ class KeyFrameJudge:
         return defects
 
 
+def filtered(ctx: ItemContext, source: np.ndarray) -> np.ndarray:
+    """The clip frame `source` as the selected filter should make it: its reference LUT applied when the candidate
+    gives one, else `source` itself (no filter, or a filter whose colours are not known)."""
+    state = ctx.state
+    lut_path = ctx.filter_luts.get(state.filter) if state.filter != "none" else None
+    return apply_lut(source, _lut(Path(lut_path))) if lut_path is not None else source
+
+
 def effect_detector(ctx: ItemContext, output: np.ndarray, *, source: np.ndarray, base: np.ndarray, index: int,
                     evidence: EvidenceMode = "on_fail") -> tuple[str, CheckResult] | None:
     """The one detector that says whether what the app has switched on shows in `output` (clip geometry, showing
@@ -124,7 +132,7 @@ def effect_detector(ctx: ItemContext, output: np.ndarray, *, source: np.ndarray,
     state = ctx.state
     region = (0, 0, spec.width, clip_band_top(spec))  # everything but the index-code band
     if state.effect != "none":
-        box = region if ctx.effect_anchors.get(state.effect) == "screen" else face_box(spec, index)
+        box = face_box(spec, index) if ctx.tracks_face(state.effect) else region
         return "effect_changed_share", sticker.sticker_presence(output, base, face_box=box, evidence=evidence)
     if state.beauty > 0:
         box = face_box(spec, index)
@@ -167,10 +175,8 @@ def key_frame_checks(ctx: ItemContext, key_frames: Sequence[tuple[float, np.ndar
             source, output, region=response.response_region(spec.width, spec.height, exclude=exclude,
                                                                   version=spec.version),
             bins=response.RESPONSE_BINS))
-        base = source
         lut_path = ctx.filter_luts.get(state.filter) if state.filter != "none" else None
-        if lut_path is not None:
-            base = apply_lut(source, _lut(Path(lut_path)))
+        base = filtered(ctx, source)
         plain_filter = state.beauty == 0 and state.effect == "none"
         # Without a reference LUT the filter's colours are not known: it is judged as applied (filter_applied),
         # consistent across devices (colour_response) and stable over key frames, not by colour findings.
@@ -247,9 +253,8 @@ def sticker_tracking(ctx: ItemContext, video: Path) -> None:
     or fewer than tracking.MIN_TRACK_FRAMES frames show a sticker (the presence detector judges those)."""
     spec: ClipSpec = ctx.spec
     state = ctx.state
-    if state.effect == "none" or ctx.effect_anchors.get(state.effect) == "screen":
+    if not ctx.tracks_face(state.effect):
         return
-    lut_path = ctx.filter_luts.get(state.filter) if state.filter != "none" else None
     indices: list[float] = []
     placed: list[sticker.StickerBox | None] = []
     last: int | None = None
@@ -262,9 +267,7 @@ def sticker_tracking(ctx: ItemContext, video: Path) -> None:
                 continue
             last = found.index
             output = to_clip_frame(frame, found, width=spec.width, height=spec.height)
-            base = render_frame(spec, found.index)
-            if lut_path is not None:
-                base = apply_lut(base, _lut(Path(lut_path)))
+            base = filtered(ctx, render_frame(spec, found.index))
             box = face_box(spec, found.index)
             result = sticker.sticker_presence(output, base, face_box=box, evidence="never")
             indices.append(float(found.index))
@@ -342,7 +345,6 @@ def recording_effect(ctx: ItemContext, path: Path, indices: Sequence[int | None]
         return
     count = min(RECORDING_EFFECT_FRAMES, len(readable))
     wanted = {readable[round((k + 0.5) * len(readable) / count - 0.5)] for k in range(count)}
-    lut_path = ctx.filter_luts.get(state.filter) if state.filter != "none" else None
     results: list[tuple[str, CheckResult]] = []
     for n, (_t, frame) in enumerate(iter_frames(path, max_frames=max(wanted) + 1)):
         if n not in wanted:
@@ -352,8 +354,7 @@ def recording_effect(ctx: ItemContext, path: Path, indices: Sequence[int | None]
             continue
         output = to_clip_frame(frame, found, width=spec.width, height=spec.height)
         source = render_frame(spec, found.index)
-        base = apply_lut(source, _lut(Path(lut_path))) if lut_path is not None else source
-        detected = effect_detector(ctx, output, source=source, base=base, index=found.index)
+        detected = effect_detector(ctx, output, source=source, base=filtered(ctx, source), index=found.index)
         if detected is not None:
             results.append(detected)
     if not results:

@@ -190,7 +190,7 @@ class ScenarioRunner:
         self._timed_change("effect", step.arg != "none", lambda: session.tap("apply_effect", name=name))
         self.state.effect = str(step.arg)
         latency = self.outcome.metrics.get("effect_latency_ms")
-        if latency is not None and step.arg != "none" and self.ctx.effect_anchors.get(str(step.arg)) != "screen":
+        if latency is not None and self.ctx.tracks_face(str(step.arg)):
             # A face-tracked sticker is drawn once the SDK has a face: its onset is the first track a user sees.
             self.outcome.metrics["time_to_first_track_ms"] = latency
 
