@@ -124,14 +124,20 @@ def test_low_end_profile_measurably_differs(
     for cand in ("glfx@2.0", "pixkit@1.5"):
         flagship = by[("filter-warm", "pixel7", cand)]
         low = by[("filter-warm", "moto-e13", cand)]
-        # 4x CPU throttling must show from outside the app: slower start-up, more time per processed frame and
-        # fewer camera frames shown. One launch a side, so start-up is only required to be slower: across the
-        # default-matrix runs in benchmarks/README.md the low-end/flagship start-up ratio was 1.21-2.44 (the
-        # camera and the GPU process are not throttled), the per-frame cost ratio 1.52-4.12 and the content rate
-        # 12-17 fps lower.
+        # 4x CPU throttling must show from outside the app: slower start-up and more time per processed frame.
+        # One launch a side, so start-up is only required to be slower: across the default-matrix runs in
+        # benchmarks/README.md the low-end/flagship start-up ratio was 1.21-2.44 (the camera and the GPU process
+        # are not throttled) and the per-frame cost ratio 1.52-4.21.
         assert low["startup_ms"] > flagship["startup_ms"], (cand, flagship, low)
         assert low["app_cost_ms"] > 1.2 * flagship["app_cost_ms"], (cand, flagship, low)
-        assert low["content_fps"] < flagship["content_fps"] - 3, (cand, flagship, low)
+        # Fewer camera frames are shown only when the throttled per-frame cost no longer fits in the camera's frame
+        # interval (33.3 ms at 30 fps): with 46 ms a frame the content rate was 12-17 fps lower; with 20.5 ms a frame
+        # (a faster host) the throttled profile kept up at 27.5 fps against 30.0. Either way it never shows more
+        # frames than the unthrottled profile (1.5 fps of measurement spread allowed).
+        interval_ms = 1000.0 / 30
+        if low["app_cost_ms"] > 1.2 * interval_ms:
+            assert low["content_fps"] < flagship["content_fps"] - 3, (cand, flagship, low)
+        assert low["content_fps"] <= flagship["content_fps"] + 1.5, (cand, flagship, low)
 
 
 def test_glfx_2_0_warm_look_differs_from_its_lut(matrix_run: tuple[subprocess.CompletedProcess[str], Path]
