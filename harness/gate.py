@@ -94,9 +94,10 @@ def _regressions(sdk: str, report: UpgradeReport, new_rows: Sequence[Any], base_
             out.append({**common, "metric": None,
                         "message": f"{cell.device} {cell.scenario}: passed on the baseline, {cell.new_status} now"})
         for comparison in cell.comparisons:
-            if comparison.verdict == "regression":
+            if comparison.verdict in ("regression", "environment"):
                 out.append({**common, "metric": comparison.metric,
                             "confirmed": is_confirmed_regression(comparison),
+                            "environment": comparison.verdict == "environment",
                             "message": f"{cell.device} {cell.scenario}: {comparison.message}"})
     return out
 
@@ -126,6 +127,7 @@ def evaluate_gate(
     comparisons: list[dict[str, Any]] = []
     regressions: list[dict[str, Any]] = []
     unconfirmed: list[dict[str, Any]] = []  # over the threshold with one value a side: no test was possible
+    environment: list[dict[str, Any]] = []  # frame-rate differences on cells the machine limited (not the SDK's)
     warnings: list[str] = []
     for (sdk, base_run), scenarios in groups.items():
         new_rows = [r for r in new_all if r.sdk == sdk and r.scenario in scenarios]
@@ -147,6 +149,9 @@ def evaluate_gate(
             "report": report.to_dict(),
         })
         found = _regressions(sdk, report, new_rows, base_rows)
+        # Over a frame-rate threshold while the machine limited this run's frame rate: the machine's, not the SDK's.
+        environment += [r for r in found if r.get("environment")]
+        found = [r for r in found if not r.get("environment")]
         regressions += [r for r in found if r.get("confirmed", True)]
         unconfirmed += [r for r in found if not r.get("confirmed", True)]
         warnings += [w for w in report.warnings if w not in warnings]
@@ -167,7 +172,7 @@ def evaluate_gate(
         verdict, code = "pass", EXIT_PASS
     gate = {"kind": "gate", "run_id": run_id, "verdict": verdict, "exit_code": code, "alpha": config.alpha,
             "comparisons": comparisons, "regressions": regressions, "unconfirmed": unconfirmed,
-            "warnings": warnings,
+            "environment": environment, "warnings": warnings,
             "items": {"total": len(new_all), "broken": len(broken),
                       "failed": sum(r.status == "failed" for r in new_all)}}
     return gate
@@ -176,7 +181,8 @@ def evaluate_gate(
 def infrastructure_gate(run_id: str, reason: str) -> dict[str, Any]:
     """The gate.json of a run that could not be compared at all (not stored, store unreachable)."""
     return {"kind": "gate", "run_id": run_id, "verdict": "infrastructure", "exit_code": EXIT_INFRA,
-            "comparisons": [], "regressions": [], "warnings": [reason], "items": {}}
+            "comparisons": [], "regressions": [], "unconfirmed": [], "environment": [], "warnings": [reason],
+            "items": {}}
 
 
 def format_gate(gate: Mapping[str, Any]) -> str:
@@ -194,6 +200,9 @@ def format_gate(gate: Mapping[str, Any]) -> str:
         lines.append(f"  REGRESSION {reg['candidate']}: {reg['message']}")
     for reg in gate.get("unconfirmed", []):
         lines.append(f"  unconfirmed (one value a side, repeat to decide) {reg['candidate']}: {reg['message']}")
+    for reg in gate.get("environment", []):
+        lines.append(f"  environment (the machine limited the frame rate, not an SDK regression) {reg['candidate']}: "
+                     f"{reg['message']}")
     lines += [f"  warning: {w}" for w in gate.get("warnings", [])]
     return "\n".join(lines)
 

@@ -192,3 +192,68 @@ def test_load_run_rows_reads_the_runs_host_capacity(tmp_path: Path) -> None:
     (tmp_path / "host_capacity.json").write_text('[{"device": "moto-e13"}]', encoding="utf-8")
     with pytest.raises(ConfigError, match=r"host_capacity.json: not a host capacity list"):
         load_run_rows(tmp_path)
+
+
+def test_row_takes_the_evidence_lines_a_results_store_keeps() -> None:
+    from harness.compare.rows import row_from_mapping
+
+    data = {"device": NEW, "sdk": "glfx", "version": "2.0", "scenario": "filter-warm", "status": "passed",
+            "host_limit": list(EVIDENCE)}
+    assert row_from_mapping(data, source="store", index=0).host_limit == LIMIT
+    for bad in ([], ["ok", 3], [""]):
+        with pytest.raises(ConfigError, match=r"^store: \[0\]\.host_limit: expected a non-empty list of evidence "
+                                              r"lines \(strings\)"):
+            row_from_mapping({**data, "host_limit": bad}, source="store", index=0)
+    with pytest.raises(ConfigError, match=r"^store: \[0\]\.host_limit: expected a HostLimit, got int"):
+        row_from_mapping({**data, "host_limit": 3}, source="store", index=0)
+
+
+def _version_rows(*, new_fps: float, new_limit: HostLimit | None, base_limit: HostLimit | None = None,
+                  new_delta_e: float = 0.8) -> tuple[list[Row], list[Row]]:
+    """glfx 1.0 -> 2.0 on moto-e13: 90 frame times a side (30 fps on the baseline, `new_fps` on the new version),
+    so that a frame-rate difference is significant, not threshold-only."""
+    def side(version: str, fps: float, limit: HostLimit | None, delta_e: float) -> list[Row]:
+        frames = [1000.0 / fps + (i % 5) * 0.4 for i in range(90)]
+        r = row(NEW, f"glfx@{version}", metrics={"content_fps": fps, "filter_delta_e": delta_e},
+                samples={"frame_time_ms": frames}, new=True)
+        return [replace(r, host_limit=limit)]
+    return side("1.0", 30.0, base_limit, 0.8), side("2.0", new_fps, new_limit, new_delta_e)
+
+
+def test_a_version_comparison_sets_aside_frame_rate_differences_the_machine_caused() -> None:
+    from harness.compare import compare_rows, format_upgrade, is_confirmed_regression
+
+    base, new = _version_rows(new_fps=20.0, new_limit=None)
+    (cell,) = compare_rows(base, new, config=default_config()).cells
+    fps = next(c for c in cell.comparisons if c.metric == "content_fps")
+    assert fps.verdict == "regression", fps.message
+    assert is_confirmed_regression(fps)
+    assert cell.verdict == "regression"
+
+    base, new = _version_rows(new_fps=20.0, new_limit=LIMIT, new_delta_e=3.5)
+    report = compare_rows(base, new, config=default_config())
+    (cell,) = report.cells
+    fps = next(c for c in cell.comparisons if c.metric == "content_fps")
+    assert fps.verdict == "environment", fps.message
+    assert not is_confirmed_regression(fps)
+    assert fps.message.endswith(f"host limited, not an SDK regression: {'; '.join(EVIDENCE)})"), fps.message
+    # A colour difference on the same host-limited cell is still the SDK's.
+    colour = next(c for c in cell.comparisons if c.metric == "filter_delta_e")
+    assert colour.verdict == "regression", colour.message
+    assert cell.host_limit == EVIDENCE
+    assert cell.to_dict()["host_limit"] == list(EVIDENCE)
+    assert "HOST LIMITED moto-e13 filter-warm" in format_upgrade(report)
+
+    base, new = _version_rows(new_fps=20.0, new_limit=LIMIT)
+    (cell,) = compare_rows(base, new, config=default_config()).cells
+    assert cell.verdict == "environment"
+
+
+def test_a_host_limited_baseline_is_named_and_does_not_hide_a_regression() -> None:
+    from harness.compare import compare_rows
+
+    base, new = _version_rows(new_fps=20.0, new_limit=None, base_limit=LIMIT)
+    report = compare_rows(base, new, config=default_config())
+    (cell,) = report.cells
+    assert cell.verdict == "regression"
+    assert any(w.startswith("moto-e13 filter-warm: the machine limited glfx@1.0's frame rate") for w in report.warnings)

@@ -29,6 +29,7 @@ from harness.gate import (
     resolve_baselines,
     write_gate_files,
 )
+from harness.hostcap import HostCapacity
 from harness.store import Store, open_store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -208,3 +209,54 @@ def test_a_baseline_on_another_reference_clip_is_named_in_the_warnings(tmp_path:
                          candidates=CANDIDATES, metadata={"clip_version": 2})
         again = evaluate_gate(store, run_id=CLEAN, baselines=_baselines(store), config=default_config())
         assert not any("reference clip" in w for w in again["warnings"]), again["warnings"]
+
+
+def _fps_run(root: Path, run_id: str, version: str, fps: float, *, capacity_fps: float | None) -> Path:
+    """One pixel7 filter-warm item drawing 90 frames at `fps` (its timeline in details.json, as the runner writes
+    it) and, when given, the run's measured pass-through rate on pixel7 (host_capacity.json)."""
+    t_ms = [i * 1000.0 / fps + (i % 5) * 0.4 for i in range(90)]
+    det = {"metrics": {}, "details": {"timeline": {"t_ms": t_ms, "source_index": list(range(1, 91))}}}
+    run_dir = write_run(root, run_id, [
+        (record(run_id, "pixel7", version, "filter-warm", metrics={"content_fps": fps}), det),
+    ])
+    if capacity_fps is not None:
+        capacity = HostCapacity(device="pixel7", cpu_throttling=1.0, source_fps=30.0, content_fps=capacity_fps,
+                                frame_time_p50_ms=1000 / capacity_fps, frame_time_p90_ms=1000 / capacity_fps + 5,
+                                dropped_frames=0.0, load1_before=3.1, load1_after=3.4, cores=2,
+                                measured_at_epoch_s=0.0, duration_s=3.0)
+        (run_dir / "host_capacity.json").write_text(json.dumps([capacity.to_dict()]), encoding="utf-8")
+    return run_dir
+
+
+@pytest.mark.parametrize("limited", [False, True])
+def test_a_frame_rate_drop_the_machine_caused_does_not_fail_the_gate(store: Store, tmp_path: Path,
+                                                                    limited: bool) -> None:
+    # 30 -> 20 fps over 90 frames a side is a confirmed regression of content_fps (threshold -2). On a night whose
+    # pass-through on pixel7 only reached 20 fps with the load average above the cores, it is the machine's: the
+    # gate passes and lists it under `environment` with the evidence kept in the store.
+    base, new = "20260201-100000", "20260202-100000"
+    for run_id, version, fps, capacity in ((base, "1.0", 30.0, None), (new, "2.0", 20.0, 20.0 if limited else None)):
+        store.ingest_run(_fps_run(tmp_path / "fps", run_id, version, fps, capacity_fps=capacity), devices=DEVICES,
+                         candidates=CANDIDATES, metadata={})
+    store.accept_baseline(base, sdk="glfx")
+    refs = resolve_baselines(store, [("glfx", "filter-warm")], explicit_run=None)
+    gate = evaluate_gate(store, run_id=new, baselines=refs, config=default_config())
+    fps = [r for r in gate["regressions"] + gate["environment"] if r["metric"] == "content_fps"]
+    assert len(fps) == 1, gate
+    assert "30 -> 20" in fps[0]["message"]
+    if limited:
+        assert gate["verdict"] == "pass", gate
+        assert gate["exit_code"] == EXIT_PASS
+        assert fps[0] in gate["environment"]
+        assert "host limited, not an SDK regression: the pass-through itself reached only 20.0 fps" in \
+            fps[0]["message"]
+        assert "environment (the machine limited the frame rate, not an SDK regression) glfx@2.0" in format_gate(gate)
+        suite = ET.fromstring(junit_xml(gate)).find("testsuite")
+        assert suite is not None
+        assert suite.get("failures") == "0"
+        assert suite.findall(".//failure") == []
+    else:
+        assert gate["verdict"] == "regression", gate
+        assert gate["exit_code"] == EXIT_REGRESSION
+        assert fps[0] in gate["regressions"]
+        assert gate["environment"] == []

@@ -8,6 +8,7 @@ import hashlib
 import json
 import time
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from harness.compare import adaptation_matrix, default_config
 from harness.compare.rows import load_run_rows, rows_from_mappings
 from harness.config import Candidate, Device, parse_config
 from harness.errors import ConfigError, InfrastructureError
+from harness.hostcap import HostCapacity
 from harness.metrics.frames import analyze_timeline
 from harness.metrics.response import RESPONSE_BINS, colour_response, response_region
 from harness.results import CheckRecord, ItemRecord, ResultsWriter
@@ -133,24 +135,24 @@ def ingest(store: Store, run_dir: Path, **kw: Any) -> str:
 
 def test_migrations_from_empty_and_reopen(store_url: str) -> None:
     with open_store(store_url) as first:
-        assert first.schema_version() == len(MIGRATIONS) == 2
+        assert first.schema_version() == len(MIGRATIONS) == 3
         assert first.runs() == []
     with open_store(store_url) as again:
-        assert again.schema_version() == 2
+        assert again.schema_version() == 3
         assert migrate(again._db) == []  # nothing left to apply
 
 
 def test_added_step_applies_once_and_newer_store_is_refused(store_url: str) -> None:
-    extra = Migration(3, "known issues", ("CREATE TABLE known_issues (id {pk}, pattern TEXT NOT NULL)",))
+    extra = Migration(4, "known issues", ("CREATE TABLE known_issues (id {pk}, pattern TEXT NOT NULL)",))
     with open_store(store_url) as store:
-        assert migrate(store._db, (*MIGRATIONS, extra)) == [3]
+        assert migrate(store._db, (*MIGRATIONS, extra)) == [4]
         assert migrate(store._db, (*MIGRATIONS, extra)) == []
-        assert store.schema_version() == 3
-    with pytest.raises(ConfigError, match=r"has schema version 3, newer than this harness knows \(2\)"):
+        assert store.schema_version() == 4
+    with pytest.raises(ConfigError, match=r"has schema version 4, newer than this harness knows \(3\)"):
         open_store(store_url)
     memory = SqliteBackend(parse_target(":memory:"))
-    with pytest.raises(ConfigError, match=r"must be 1, 2, 3, \.\.\. in order, got \[1, 2, 4\]"):
-        migrate(memory, (*MIGRATIONS, Migration(4, "gap", ())))
+    with pytest.raises(ConfigError, match=r"must be 1, 2, 3, \.\.\. in order, got \[1, 2, 3, 5\]"):
+        migrate(memory, (*MIGRATIONS, Migration(5, "gap", ())))
     memory.close()
 
 
@@ -161,14 +163,16 @@ def test_a_version_1_store_is_upgraded_and_keeps_its_runs(tmp_path: Path) -> Non
     old = SqliteBackend(parse_target(url))  # turned back into the store version 1 of the schema left
     with old.transaction() as tx:
         tx.execute("DROP TABLE colour_responses")
-        tx.execute("DELETE FROM schema_version WHERE version = 2")
+        tx.execute("DROP TABLE host_limits")
+        tx.execute("DELETE FROM schema_version WHERE version >= 2")
     assert old.query("SELECT max(version) FROM schema_version") == [(1,)]
     old.close()
     with open_store(url) as store:
-        assert store.schema_version() == 2
+        assert store.schema_version() == 3
         assert [r.run_id for r in store.runs()] == [RUN_A]
         assert len(store.cell_rows(RUN_A)) == 4
         assert all("colour_response" not in row for row in store.cell_rows(RUN_A))  # older runs: none
+        assert all("host_limit" not in row for row in store.cell_rows(RUN_A))
 
 
 # --- ingest ------------------------------------------------------------------------------------------------------
@@ -431,6 +435,58 @@ def test_a_malformed_colour_response_stops_the_ingest(store: Store, tmp_path: Pa
                                                                                  "cells": []}}}
     run_dir = write_run(tmp_path, RUN_A, [(record(RUN_A, "pixel7", "2.0", "filter-warm"), bad)])
     with pytest.raises(ConfigError, match=r"details\.colour_response\.bins.*99 is not allowed"):
+        ingest(store, run_dir)
+    assert store.runs() == []
+
+
+def _capacity(device: str, *, content_fps: float) -> dict[str, Any]:
+    """A host_capacity.json entry as the run writes it (harness.hostcap.HostCapacity.to_dict)."""
+    return HostCapacity(device=device, cpu_throttling=4.0, source_fps=30.0, content_fps=content_fps,
+                        frame_time_p50_ms=1000 / content_fps, frame_time_p90_ms=1000 / content_fps + 10,
+                        dropped_frames=0.0, load1_before=0.5, load1_after=0.6, cores=2, measured_at_epoch_s=0.0,
+                        duration_s=3.0).to_dict()
+
+
+def test_host_limits_are_stored_and_come_back_as_the_run_folder_gives_them(store: Store, tmp_path: Path) -> None:
+    # pixel7's pass-through reached 12 fps (< 22.5): its filter cell at 11 fps is the machine's (>= 0.6 x 12), its
+    # startup cell at 5 fps has a cost of its own (< 7.2). galaxy-s24 has no capacity but an environment finding of
+    # its own: its reasons are its evidence.
+    load = "load average 4.80 above the 2 cores during the capture"
+    run_dir = write_run(tmp_path, RUN_A, [
+        (record(RUN_A, "pixel7", "2.0", "filter-warm", metrics={"content_fps": 11.0}), details()),
+        (record(RUN_A, "pixel7", "2.0", "startup", metrics={"content_fps": 5.0}, minute=1), details()),
+        (replace(record(RUN_A, "galaxy-s24", "2.0", "filter-warm", status="skipped", metrics={"content_fps": 14.0},
+                        minute=2),
+                 environment={"message": "[environment] frame_drops limited by the machine", "reasons": [load]}),
+         details()),
+    ])
+    (run_dir / "host_capacity.json").write_text(json.dumps([_capacity("pixel7", content_fps=12.0)]),
+                                                encoding="utf-8")
+    ingest(store, run_dir)
+    by_cell = {(m["device"], m["scenario"]): m for m in store.cell_rows(RUN_A)}
+    pixel7 = by_cell[("pixel7", "filter-warm")]["host_limit"]
+    assert pixel7[0].startswith("the pass-through itself reached only 12.0 fps on this profile"), pixel7
+    assert pixel7[-1].startswith("pass-through on pixel7: 12.0 fps"), pixel7
+    assert "host_limit" not in by_cell[("pixel7", "startup")]
+    assert by_cell[("galaxy-s24", "filter-warm")]["host_limit"] == [load]
+    # The same rule as a comparison of the run folder: rows from the store carry the same limits.
+    stored = {(r.device, r.scenario): r.host_limit for r in rows_from_mappings(store.cell_rows(RUN_A), source="s")}
+    folder = {(r.device, r.scenario): r.host_limit for r in load_run_rows(run_dir)}
+    assert stored == folder
+    assert stored[("pixel7", "filter-warm")] is not None
+    # Ingesting the run again without its capacity file removes the capacity's limit, keeps the finding's.
+    (run_dir / "host_capacity.json").unlink()
+    ingest(store, run_dir)
+    again = {(m["device"], m["scenario"]): m for m in store.cell_rows(RUN_A)}
+    assert "host_limit" not in again[("pixel7", "filter-warm")]
+    item = next(i for i in store.items(RUN_A) if i.device_id == "galaxy-s24")
+    assert store.host_limit(item.id) == [load]
+
+
+def test_a_malformed_host_capacity_file_stops_the_ingest(store: Store, tmp_path: Path) -> None:
+    run_dir = write_run(tmp_path, RUN_A, [(record(RUN_A, "pixel7", "2.0", "filter-warm"), details())])
+    (run_dir / "host_capacity.json").write_text('[{"device": "pixel7"}]', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"host_capacity.json: not a host capacity list"):
         ingest(store, run_dir)
     assert store.runs() == []
 

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Final, Literal
 
 from harness.compare.engine import group_rows, pooled, worst_status
-from harness.compare.rows import Row
+from harness.compare.rows import FRAME_RATE_METRICS, Row, is_frame_rate_metric
 from harness.compare.stats import compare_samples
 from harness.compare.thresholds import CompareConfig
 from harness.metrics.response import (
@@ -46,22 +46,6 @@ MIN_ABS_DELTA_SUFFIX: Final[tuple[tuple[str, float], ...]] = (
     ("_latency_ms", 34.0), ("_fps", 2.0), ("_cv", 0.05), ("_delta_e", 0.5), ("_ms", 5.0), ("_share", 0.02),
     ("_ratio", 0.02),
 )
-
-
-# Metrics the machine's frame rate sets: on a host-limited row (Row.host_limit) their differences from the
-# references are the environment's, not the SDK's. Colour, visual, start-up and latency metrics are not among them.
-FRAME_RATE_METRICS: Final = frozenset({
-    "dropped_frames", "repeated_frames", "missed_refreshes", "stutter_ratio", "freeze_count", "jank_count",
-    "big_jank_count", "janky_frames", "slow_frame_count", "slow_frame_ratio", "missed_deadline_count",
-    "perfdog_jank_count", "perfdog_big_jank_count",
-})
-
-
-def is_frame_rate_metric(metric: str) -> bool:
-    """True for the metrics the machine's frame rate sets: fps (`*_fps`), frame times (`frame_time_*_ms`),
-    dropped or repeated frames, jank and freezes (FRAME_RATE_METRICS)."""
-    return (metric in FRAME_RATE_METRICS or metric.endswith("_fps")
-            or (metric.startswith("frame_time_") and metric.endswith("_ms")))
 
 
 def min_abs_delta(metric: str) -> float:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final, TypeVar
 
 import numpy as np
 
-from harness.compare.rows import FRAME_TIME_SAMPLES, Row
+from harness.compare.rows import FRAME_TIME_SAMPLES, Row, is_frame_rate_metric
 from harness.compare.stats import Comparison, compare_samples, mann_whitney_u, smallest_p
 from harness.compare.thresholds import CompareConfig, Direction
 from harness.errors import ConfigError
@@ -25,7 +25,7 @@ SIGNIFICANCE_SERIES: Final = {
     for metric in ("content_fps", "presented_fps", "dropped_frames", "frame_time_p50_ms", "frame_time_p90_ms",
                    "frame_time_p99_ms", "stutter_ratio", "jank_count", "big_jank_count")
 }
-_CELL_VERDICT_ORDER: Final = ("regression", "improvement", "noise", "unchanged", "insufficient_data")
+_CELL_VERDICT_ORDER: Final = ("regression", "environment", "improvement", "noise", "unchanged", "insufficient_data")
 
 T = TypeVar("T")
 CellKey = tuple[str, str, str]  # (device, candidate, scenario)
@@ -65,6 +65,8 @@ class UpgradeCell:
     new_runs: int
     comparisons: tuple[Comparison, ...]
     warnings: tuple[str, ...]
+    # Why the machine limited the new version's frame rate in this cell (Row.host_limit evidence); empty when not.
+    host_limit: tuple[str, ...] = ()
 
     @property
     def newly_failing(self) -> bool:
@@ -75,7 +77,7 @@ class UpgradeCell:
     @property
     def verdict(self) -> str:
         """The cell's headline: `regression` if any metric regressed or a passing cell now fails, else the first
-        of improvement, noise, unchanged, insufficient_data that occurs."""
+        of environment, improvement, noise, unchanged, insufficient_data that occurs."""
         if self.newly_failing:
             return "regression"
         verdicts = {c.verdict for c in self.comparisons}
@@ -87,6 +89,7 @@ class UpgradeCell:
             "new_status": self.new_status, "base_runs": self.base_runs, "new_runs": self.new_runs,
             "newly_failing": self.newly_failing, "verdict": self.verdict,
             "comparisons": [c.to_dict() for c in self.comparisons], "warnings": list(self.warnings),
+            "host_limit": list(self.host_limit),
         }
 
 
@@ -143,6 +146,14 @@ def _broken_warning(device: str, scenario: str, base: Sequence[Row], new: Sequen
     return f"{device} {scenario}: {sides} (infrastructure, not the SDK): its metrics may be incomplete"
 
 
+def _host_warning(device: str, scenario: str, base: Sequence[Row], labels: tuple[str, str]) -> str | None:
+    evidence = host_evidence(base)
+    if not evidence:
+        return None
+    return (f"{device} {scenario}: the machine limited {labels[0]}'s frame rate ({'; '.join(evidence)}): its "
+            "frame-rate figures understate the SDK, so an improvement on them may be the machine's")
+
+
 def _compare_metrics(base: Sequence[Row], new: Sequence[Row], config: CompareConfig) -> list[Comparison]:
     metrics = _ordered([m for r in [*base, *new] for m in [*r.metrics, *r.samples]])
     out = []
@@ -157,6 +168,22 @@ def _compare_metrics(base: Sequence[Row], new: Sequence[Row], config: CompareCon
     return out
 
 
+def host_evidence(rows: Sequence[Row]) -> tuple[str, ...]:
+    """The evidence lines of the rows that the machine limited (Row.host_limit), each line once."""
+    return tuple(_ordered(line for r in rows if r.host_limit is not None for line in r.host_limit.evidence))
+
+
+def set_aside_host_limited(comparisons: Sequence[Comparison], evidence: Sequence[str]) -> list[Comparison]:
+    """A frame-rate metric (is_frame_rate_metric) over its threshold while the machine limited the new rows'
+    frame rate is the environment's, not an SDK regression: its verdict becomes `environment`, its note names the
+    evidence. Nothing changes without evidence."""
+    if not evidence:
+        return list(comparisons)
+    why = f"host limited, not an SDK regression: {'; '.join(evidence)}"
+    return [replace(c, verdict="environment", note=f"{c.note}; {why}" if c.note else why)
+            if c.verdict == "regression" and is_frame_rate_metric(c.metric) else c for c in comparisons]
+
+
 def pooled_series(rows: Sequence[Row], series: str) -> list[float]:
     """Every sample of a raw series (e.g. frame_time_ms) over the rows; no fallback to a metric value."""
     return [v for row in rows for v in row.samples.get(series, ())]
@@ -169,7 +196,8 @@ def _label(rows: Sequence[Row], fallback: str) -> str:
 
 def compare_rows(base_rows: Sequence[Row], new_rows: Sequence[Row], *, config: CompareConfig) -> UpgradeReport:
     """New rows against baseline rows, cell by cell (device id + sdk + scenario), one Comparison per metric and
-    threshold (metrics without a threshold are not compared). Repeats of a cell pool their samples."""
+    threshold (metrics without a threshold are not compared). Repeats of a cell pool their samples. A frame-rate
+    regression in a cell whose new rows the machine limited is `environment` (set_aside_host_limited)."""
     def by_cell(rows: Sequence[Row]) -> dict[tuple[str, str, str], list[Row]]:
         out: dict[tuple[str, str, str], list[Row]] = defaultdict(list)
         for r in rows:
@@ -182,13 +210,15 @@ def compare_rows(base_rows: Sequence[Row], new_rows: Sequence[Row], *, config: C
     for key in [k for k in new if k in base]:
         device, _, scenario = key
         cell_warnings = [w for w in (_fingerprint_warning(device, base[key], new[key], labels),
-                                     _broken_warning(device, scenario, base[key], new[key], labels)) if w]
+                                     _broken_warning(device, scenario, base[key], new[key], labels),
+                                     _host_warning(device, scenario, base[key], labels)) if w]
         warnings += [w for w in cell_warnings if w not in warnings]
+        evidence = host_evidence(new[key])
         cells.append(UpgradeCell(
             device=device, scenario=scenario, base_status=worst_status(base[key]),
             new_status=worst_status(new[key]), base_runs=len(base[key]), new_runs=len(new[key]),
-            comparisons=tuple(_compare_metrics(base[key], new[key], config)),
-            warnings=tuple(cell_warnings),
+            comparisons=tuple(set_aside_host_limited(_compare_metrics(base[key], new[key], config), evidence)),
+            warnings=tuple(cell_warnings), host_limit=evidence,
         ))
     return UpgradeReport(
         base_label=labels[0], new_label=labels[1], alpha=config.alpha, cells=tuple(cells),
@@ -323,6 +353,8 @@ __all__ = [
     "compare_upgrade",
     "compare_vendors",
     "group_rows",
+    "host_evidence",
     "pooled",
+    "set_aside_host_limited",
     "worst_status",
 ]

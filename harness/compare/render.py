@@ -19,8 +19,9 @@ from harness.pagekit import Cell, Table, TableRow, render_page
 # environment: the landing page's ENV colour (a frame rate the machine limited, not an SDK defect).
 ADAPTATION_COLOURS: Final = {"ok": "#b7e1b9", "environment": "#cfe3ff", "degraded": "#ffd57a", "fails": "#f19a9a",
                              "not_run": "#d9d9d9"}
-UPGRADE_COLOURS: Final = {"regression": "#f19a9a", "improvement": "#b7e1b9", "noise": "#fff1b8",
-                          "unchanged": "#ffffff", "insufficient_data": "#d9d9d9"}
+UPGRADE_COLOURS: Final = {"regression": "#f19a9a", "environment": ADAPTATION_COLOURS["environment"],
+                          "improvement": "#b7e1b9", "noise": "#fff1b8", "unchanged": "#ffffff",
+                          "insufficient_data": "#d9d9d9"}
 
 
 def _fmt(value: float | None, spec: str = ".4g") -> str:
@@ -60,6 +61,8 @@ def format_upgrade(report: UpgradeReport) -> str:
     rows = [[cell.device, cell.scenario, *_upgrade_cells(c)] for cell in report.cells for c in cell.comparisons]
     out += _table(_UPGRADE_HEADERS, rows)
     out += [f"NEWLY FAILING {c.device} {c.scenario}: {c.base_status} -> {c.new_status}" for c in newly]
+    out += [f"HOST LIMITED {c.device} {c.scenario} (its frame-rate differences are the machine's, verdict "
+            f"environment): {'; '.join(c.host_limit)}" for c in report.cells if c.host_limit]
     if report.only_base:
         out.append("Only in the baseline: " + ", ".join(f"{d} {s}" for d, s in report.only_base))
     if report.only_new:

@@ -27,6 +27,23 @@ SAMPLED_METRICS: Final = ("startup_ms", "app_first_frame_ms")
 FRAME_TIME_SAMPLES: Final = "frame_time_ms"
 
 
+# Metrics the machine's frame rate sets: on a host-limited row (Row.host_limit) their differences are the
+# environment's, not the SDK's. Colour, visual, start-up and latency metrics are not among them.
+FRAME_RATE_METRICS: Final = frozenset({
+    "dropped_frames", "repeated_frames", "missed_refreshes", "stutter_ratio", "freeze_count", "jank_count",
+    "big_jank_count", "janky_frames", "slow_frame_count", "slow_frame_ratio", "missed_deadline_count",
+    "perfdog_jank_count", "perfdog_big_jank_count",
+})
+
+
+def is_frame_rate_metric(metric: str) -> bool:
+    """True for the metrics the machine's frame rate sets: fps (`*_fps`), frame times (`frame_time_*_ms`),
+    dropped or repeated frames, jank and freezes (FRAME_RATE_METRICS). The one rule of which differences a host
+    limit explains, used by the adaptation matrix and by version comparisons (compare, the nightly gate)."""
+    return (metric in FRAME_RATE_METRICS or metric.endswith("_fps")
+            or (metric.startswith("frame_time_") and metric.endswith("_ms")))
+
+
 @dataclass(frozen=True, kw_only=True)
 class HostLimit:
     """Why the machine, not the SDK, set a cell's frame rate (harness.hostcap, docs/metrics.md "Host capacity"):
@@ -131,12 +148,17 @@ def row_from_mapping(data: Any, *, source: str, index: int) -> Row:
 
 
 def _host_limit(data: Mapping[str, Any], *, source: str, at: str) -> HostLimit | None:
-    """`host_limit` (a HostLimit), else the record's `environment` finding ({"message", "reasons", ...}: its
-    reasons are the evidence), else None."""
+    """`host_limit` (a HostLimit, or its evidence lines as a results store keeps them), else the record's
+    `environment` finding ({"message", "reasons", ...}: its reasons are the evidence), else None."""
     given = data.get("host_limit")
+    if isinstance(given, Sequence) and not isinstance(given, str):  # a results store's evidence lines
+        _need(bool(given) and all(isinstance(line, str) and line for line in given),
+              "expected a non-empty list of evidence lines (strings); allowed: a HostLimit, its evidence lines or "
+              "nothing", source=source, key=f"{at}.host_limit")
+        return HostLimit(evidence=tuple(given))
     _need(given is None or isinstance(given, HostLimit), f"expected a HostLimit, got {type(given).__name__}; "
-          "allowed: a HostLimit or nothing", source=source, key=f"{at}.host_limit")
-    if given is not None:
+          "allowed: a HostLimit, its evidence lines or nothing", source=source, key=f"{at}.host_limit")
+    if isinstance(given, HostLimit):
         return given
     environment = data.get("environment")
     if environment is None:
@@ -265,30 +287,38 @@ def row_from_record(run_dir: Path, record: ItemRecord, details: Mapping[str, Any
     return row_from_mapping(data, source=str(run_dir), index=index)
 
 
+def run_capacities(run_dir: Path) -> list[HostCapacity]:
+    """The run's measured host capacities (host_capacity.json; none when it measured none); a malformed file is a
+    ConfigError naming it."""
+    try:
+        return load_capacities(run_dir)
+    except HarnessError as exc:
+        raise ConfigError(f"{exc}; allowed: the host capacity list the run writes") from exc
+
+
 def load_run_rows(run_dir: Path) -> list[Row]:
     """A run's rows: results.json (or results.jsonl), with samples and the colour response from each item's
     details.json where present, and the host limits of its host_capacity.json (with_host_capacity)."""
     rows = [row_from_record(run_dir, record, read_details(run_dir, record), index=index)
             for index, record in enumerate(load_results(run_dir))]
-    try:
-        capacities = load_capacities(run_dir)
-    except HarnessError as exc:
-        raise ConfigError(f"{exc}; allowed: the host capacity list the run writes") from exc
-    return with_host_capacity(rows, capacities)
+    return with_host_capacity(rows, run_capacities(run_dir))
 
 
 __all__ = [
+    "FRAME_RATE_METRICS",
     "FRAME_TIME_SAMPLES",
     "SAMPLED_METRICS",
     "HostLimit",
     "Row",
     "colour_response_from_details",
     "content_frame_times_ms",
+    "is_frame_rate_metric",
     "load_run_rows",
     "read_details",
     "row_from_mapping",
     "row_from_record",
     "rows_from_mappings",
+    "run_capacities",
     "samples_from_details",
     "with_host_capacity",
 ]

@@ -14,7 +14,9 @@ from scipy import stats as scipy_stats
 from harness.compare.thresholds import Threshold
 from harness.errors import AnalysisError, ConfigError
 
-Verdict = Literal["regression", "improvement", "noise", "unchanged", "insufficient_data"]
+# `environment`: over the threshold on a frame-rate metric while the machine limited the new run's frame rate
+# (harness.compare.engine sets it; never a regression).
+Verdict = Literal["regression", "environment", "improvement", "noise", "unchanged", "insufficient_data"]
 Basis = Literal["mann_whitney", "threshold_only", "none"]
 Method = Literal["exact", "asymptotic"]
 Samples = Sequence[float] | np.ndarray
@@ -125,7 +127,7 @@ class Comparison:
         if self.ci_low is not None and self.ci_high is not None:
             text += f", CI [{self.ci_low:+.4g}, {self.ci_high:+.4g}]"
         text += f": {self.verdict}"
-        return text + (f" ({self.note})" if self.basis == "threshold_only" else "")
+        return text + (f" ({self.note})" if self.basis == "threshold_only" or self.verdict == "environment" else "")
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -1,5 +1,6 @@
 """Reading one run directory for the results store: its item records (results.json, else results.jsonl), the raw
-repeated samples in each item's details.json, and the device fingerprints, checked before anything is written."""
+repeated samples in each item's details.json, the device fingerprints and whether the machine limited each item's
+frame rate (host_capacity.json), checked before anything is written."""
 
 from __future__ import annotations
 
@@ -11,7 +12,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
-from harness.compare.rows import FRAME_TIME_SAMPLES, colour_response_from_details, content_frame_times_ms, read_details
+from harness.compare.rows import (
+    FRAME_TIME_SAMPLES,
+    colour_response_from_details,
+    content_frame_times_ms,
+    read_details,
+    row_from_record,
+    run_capacities,
+    with_host_capacity,
+)
 from harness.compare.rows import samples_from_details as startup_samples
 from harness.config import Candidate, Device
 from harness.errors import ConfigError
@@ -39,6 +48,9 @@ class ItemData:
     samples: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
     # The item's colour response as ColourResponse.to_dict() (checked on reading), None when it has none.
     colour_response: Mapping[str, Any] | None = None
+    # Why the machine, not the SDK, set the item's frame rate (harness.compare.rows.HostLimit's evidence: its
+    # environment finding, or its device's measured host capacity); empty when it did not.
+    host_limit: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -174,8 +186,9 @@ def read_run(
     run_id = run_ids[0] if run_ids else run_dir.name
     by_device = {d.id: d for d in devices} if devices is not None else None
     by_candidate = {c.id: c for c in candidates} if candidates is not None else None
+    capacities = run_capacities(run_dir)
     items = []
-    for record in records:
+    for index, record in enumerate(records):
         if by_device is not None:
             if record.device not in by_device:
                 raise ConfigError(
@@ -201,9 +214,12 @@ def read_run(
         details = read_details(run_dir, record)
         path = item_dir(run_dir, record) / DETAILS_JSON
         response = colour_response_from_details(details, source=str(path)) if details is not None else None
+        # The same rule as a comparison of the run folder (harness.compare.rows.load_run_rows).
+        (row,) = with_host_capacity([row_from_record(run_dir, record, details, index=index)], capacities)
         items.append(ItemData(record=record, fingerprint=fingerprint, engine=engine,
                               samples=samples_from_details(details, file=path) if details is not None else {},
-                              colour_response=response.to_dict() if response is not None else None))
+                              colour_response=response.to_dict() if response is not None else None,
+                              host_limit=row.host_limit.evidence if row.host_limit is not None else ()))
     columns = _run_columns(metadata, items)
     extra = {k: v for k, v in metadata.items() if k not in RUN_COLUMNS}
     try:

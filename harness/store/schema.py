@@ -140,6 +140,19 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
             )""",
         ),
     ),
+    Migration(
+        3,
+        "host limits",
+        (
+            # Why the machine, not the SDK, set one item's frame rate (harness.compare.rows.HostLimit's evidence
+            # lines as a JSON list), so that comparisons and the nightly gate built from the store do not report
+            # it as an SDK regression. Items without a row were not host limited (or were stored before step 3).
+            """CREATE TABLE host_limits (
+                item_pk BIGINT PRIMARY KEY REFERENCES items (id) ON DELETE CASCADE,
+                evidence_json TEXT NOT NULL
+            )""",
+        ),
+    ),
 )
 
 _VERSION_TABLE: Final = """CREATE TABLE IF NOT EXISTS schema_version (

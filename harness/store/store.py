@@ -198,7 +198,7 @@ class Store:
             "tags_json = ?, defects_json = ? WHERE id = ?",
             (*values, existing_pk),
         )
-        for table in ("metrics", "checks", "samples", "colour_responses"):
+        for table in ("metrics", "checks", "samples", "colour_responses", "host_limits"):
             tx.execute(f"DELETE FROM {table} WHERE item_pk = ?", (existing_pk,))  # fixed table names
         return existing_pk
 
@@ -222,6 +222,9 @@ class Store:
         if item.colour_response is not None:
             tx.execute("INSERT INTO colour_responses (item_pk, response_json) VALUES (?, ?)",
                        (item_pk, json.dumps(item.colour_response, separators=(",", ":"))))
+        if item.host_limit:
+            tx.execute("INSERT INTO host_limits (item_pk, evidence_json) VALUES (?, ?)",
+                       (item_pk, json.dumps(list(item.host_limit))))
 
     def accept_baseline(
         self, run_id: str, *, sdk: str | None = None, scenario: str | None = None, accepted_by: str | None = None,
@@ -360,11 +363,12 @@ class Store:
     def cell_rows(self, run_id: str, *, sdk: str | None = None, scenario: str | None = None) -> list[dict[str, Any]]:
         """One mapping per item, with the keys harness.compare.rows.row_from_mapping reads (device, sdk, version,
         scenario, status, candidate, vendor, tags, metrics, samples, fingerprint, error, run_id, name, and
-        colour_response when the item has one)."""
+        colour_response and host_limit (the evidence lines) when the item has them)."""
         by_item: dict[int, dict[str, list[float]]] = defaultdict(dict)
         for (item_pk, metric), values in self._run_samples(run_id).items():
             by_item[item_pk][metric] = list(values)
         responses = self._run_responses(run_id)
+        limits = self._run_host_limits(run_id)
         out = []
         for item in self.items(run_id):
             if (sdk is not None and item.sdk != sdk) or (scenario is not None and item.scenario != scenario):
@@ -378,6 +382,7 @@ class Store:
                 "error": None if item.error_kind is None
                 else {"kind": item.error_kind, "message": item.error_message or ""},
                 **({"colour_response": responses[item.id]} if item.id in responses else {}),
+                **({"host_limit": limits[item.id]} if item.id in limits else {}),
             })
         return out
 
@@ -389,6 +394,16 @@ class Store:
     def _run_responses(self, run_id: str) -> dict[int, dict[str, Any]]:
         return {int(item_pk): json.loads(text) for item_pk, text in self._db.query(
             "SELECT c.item_pk, c.response_json FROM colour_responses c JOIN items i ON i.id = c.item_pk "
+            "JOIN runs r ON r.id = i.run_pk WHERE r.run_id = ?", (run_id,))}
+
+    def host_limit(self, item_id: int) -> list[str]:
+        """Why the machine set one item's frame rate (evidence lines); empty when it did not."""
+        rows = self._db.query("SELECT evidence_json FROM host_limits WHERE item_pk = ?", (item_id,))
+        return [str(line) for line in json.loads(rows[0][0])] if rows else []
+
+    def _run_host_limits(self, run_id: str) -> dict[int, list[str]]:
+        return {int(item_pk): [str(line) for line in json.loads(text)] for item_pk, text in self._db.query(
+            "SELECT h.item_pk, h.evidence_json FROM host_limits h JOIN items i ON i.id = h.item_pk "
             "JOIN runs r ON r.id = i.run_pk WHERE r.run_id = ?", (run_id,))}
 
     def _run_samples(self, run_id: str) -> dict[tuple[int, str], tuple[float, ...]]:
