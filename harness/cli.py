@@ -15,10 +15,13 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from harness.errors import AnalysisError, ConfigError, HarnessError
 from harness.exitcodes import EXIT_FAILED, EXIT_INFRA, EXIT_OK, EXIT_USAGE
+
+if TYPE_CHECKING:
+    from harness.compare import Row
 
 
 class _StopReason:
@@ -274,6 +277,21 @@ def _analyze(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _stored_rows(location: str, run_a: str, run_b: str) -> tuple[list[Row], list[Row], tuple[str, str], Path]:
+    """RUN_A's and RUN_B's rows from a results store (each a run id or a run folder naming one), with the two run
+    ids and the folder the HTML goes to by default (reports/compare/<RUN_B>/). An unknown run is a ConfigError
+    listing the stored ones, before anything is written."""
+    from harness.compare import rows_from_mappings
+    from harness.store import default_store_path, open_existing_store
+
+    ids = (_run_id_of(run_a), _run_id_of(run_b))
+    with open_existing_store(location) as store:
+        for run_id in ids:
+            store.run(run_id)  # ConfigError naming the stored runs when unknown
+        base, new = (rows_from_mappings(store.cell_rows(run_id), source=f"store run {run_id}") for run_id in ids)
+    return base, new, ids, default_store_path().parent / "compare" / ids[1]
+
+
 def _compare(args: argparse.Namespace) -> int:
     from harness.compare import (
         adaptation_matrix,
@@ -287,17 +305,20 @@ def _compare(args: argparse.Namespace) -> int:
         write_html,
     )
 
-    run_a, run_b = Path(args.run_a), Path(args.run_b)
     config = load_compare_config(Path(args.config)) if args.config else default_config()
-    base, new = load_run_rows(run_a), load_run_rows(run_b)
+    if args.store:
+        base, new, names, out_dir = _stored_rows(args.store, args.run_a, args.run_b)
+    else:
+        run_a, run_b = Path(args.run_a), Path(args.run_b)
+        base, new, names, out_dir = load_run_rows(run_a), load_run_rows(run_b), (run_a.name, run_b.name), run_b
     upgrade = compare_rows(base, new, config=config)
     adaptation = adaptation_matrix(new, config=config, match_tag=args.match_tag or None)
     text = sys.stderr if args.json else sys.stdout
     if not args.json:
         print(format_upgrade(upgrade))
         print(format_adaptation(adaptation))
-    out = Path(args.out) if args.out else run_b / f"compare-{run_a.name}.html"
-    write_html(out, title=f"{run_a.name} -> {run_b.name}", upgrade=upgrade, adaptation=adaptation)
+    out = Path(args.out) if args.out else out_dir / f"compare-{names[0]}.html"
+    write_html(out, title=f"{names[0]} -> {names[1]}", upgrade=upgrade, adaptation=adaptation)
     print(f"comparison: {out}", file=text)
     # As in the nightly gate: a regression is significant and over its threshold, or a newly failing cell; a
     # threshold-only difference (one value a side) is unconfirmed and does not fail the command.
@@ -439,14 +460,18 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--clip-info", metavar="FILE", help="the clip's .json written by `harness clip`")
     analyze.add_argument("--json", action="store_true", help="print the full result as JSON")
     compare = sub.add_parser("compare", help="compare two runs (RUN_A the baseline) in the terminal and as HTML")
-    compare.add_argument("run_a", metavar="RUN_A", help="the baseline run folder")
-    compare.add_argument("run_b", metavar="RUN_B", help="the run folder compared with it")
+    compare.add_argument("run_a", metavar="RUN_A", help="the baseline run folder (a run id with --store)")
+    compare.add_argument("run_b", metavar="RUN_B", help="the run folder compared with it (a run id with --store)")
+    compare.add_argument("--store", metavar="URL",
+                         help="read RUN_A and RUN_B from this results store (e.g. reports/results.db) instead of "
+                              "their folders, which `harness prune` may have removed")
     compare.add_argument("--json", action="store_true", help="print the comparison as JSON (the text on stderr)")
     compare.add_argument("--config", metavar="FILE", help="YAML with a compare: section (thresholds, alpha)")
     compare.add_argument("--match-tag", default="tier", metavar="TAG",
                          help="adaptation: compare a device only with reference devices sharing this tag ('' = all)")
     compare.add_argument("--out", metavar="FILE.html",
-                         help="where to write the HTML (default RUN_B/compare-RUN_A.html)")
+                         help="where to write the HTML (default RUN_B/compare-RUN_A.html; with --store "
+                              "reports/compare/RUN_B/compare-RUN_A.html)")
     from harness import scale_cli
     from harness.scorecard import cli as scorecard_cli
     from harness.ticket import add_parser as ticket_add_parser

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -260,3 +261,35 @@ def test_a_frame_rate_drop_the_machine_caused_does_not_fail_the_gate(store: Stor
         assert gate["exit_code"] == EXIT_REGRESSION
         assert fps[0] in gate["regressions"]
         assert gate["environment"] == []
+
+
+def test_compare_reads_stored_runs_after_their_folders_are_gone(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """`harness compare --store`: the same verdicts from the store as from the folders, after the folders are
+    removed (as `harness prune` does); a frame-rate drop on a host-limited night is `environment` (exit 0), since
+    the store keeps the host limit."""
+    url = str(tmp_path / "results.db")
+    runs = tmp_path / "runs"
+    folders = [_run(runs, BASE, "1.0", BASE_LAUNCHES), _run(runs, SLOW, "2.0", [v + 300 for v in BASE_LAUNCHES])]
+    fps_base, fps_new = "20260201-100000", "20260202-100000"
+    folders += [_fps_run(runs, fps_base, "1.0", 30.0, capacity_fps=None),
+                _fps_run(runs, fps_new, "2.0", 20.0, capacity_fps=20.0)]
+    assert main(["compare", str(folders[0]), str(folders[1]), "--out", str(tmp_path / "a.html")]) == 1
+    from_folders = capsys.readouterr().out
+    with open_store(url) as store:
+        for folder in folders:
+            store.ingest_run(folder, devices=DEVICES, candidates=CANDIDATES, metadata={})
+    for folder in folders:
+        shutil.rmtree(folder)
+    assert main(["compare", BASE, SLOW, "--store", url, "--out", str(tmp_path / "b.html")]) == 1
+    from_store = capsys.readouterr().out
+    line = next(x for x in from_store.splitlines() if "startup_ms" in x and "regression" in x)
+    assert re.search(r"startup_ms\s+452\s+752\s+\+300 .* regression", line)
+    assert line in from_folders.splitlines()  # the same figures and verdict as from the folders
+    assert (tmp_path / "b.html").is_file()
+    assert main(["compare", fps_base, fps_new, "--store", url, "--out", str(tmp_path / "c.html")]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"content_fps\s+30\s+20\s+-10 .* environment", out), out
+    assert "HOST LIMITED pixel7 filter-warm" in out
+    assert main(["compare", BASE, "19990101-000000", "--store", url]) == 2
+    assert "no run '19990101-000000' in the results store" in capsys.readouterr().err
