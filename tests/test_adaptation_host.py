@@ -256,4 +256,25 @@ def test_a_host_limited_baseline_is_named_and_does_not_hide_a_regression() -> No
     report = compare_rows(base, new, config=default_config())
     (cell,) = report.cells
     assert cell.verdict == "regression"
-    assert any(w.startswith("moto-e13 filter-warm: the machine limited glfx@1.0's frame rate") for w in report.warnings)
+    assert [w for w in report.warnings if "machine limited" in w] == [
+        f"moto-e13 filter-warm: the machine limited the baseline glfx@1.0's frame rate ({EVIDENCE[0]}): its "
+        "frame-rate figures understate the SDK, so an improvement on them may be the machine's"]
+    # Both sides limited: the cell itself says so (environment), no second warning.
+    base, new = _version_rows(new_fps=20.0, new_limit=LIMIT, base_limit=LIMIT)
+    both = compare_rows(base, new, config=default_config())
+    assert not any("machine limited" in w for w in both.warnings)
+    assert both.cells[0].verdict == "environment"
+
+
+def test_the_terminal_table_names_each_cells_candidates() -> None:
+    from harness.compare import compare_rows, format_upgrade
+
+    base, new = _version_rows(new_fps=20.0, new_limit=LIMIT)
+    text = format_upgrade(compare_rows(base, new, config=default_config()))
+    header = next(line for line in text.splitlines() if line.startswith("device"))
+    assert header.split()[:4] == ["device", "scenario", "candidate", "metric"]
+    fps = next(line for line in text.splitlines() if " content_fps " in line)
+    assert fps.split()[:6] == ["moto-e13", "filter-warm", "glfx@1.0", "->", "glfx@2.0", "content_fps"]
+    assert "HOST LIMITED moto-e13 filter-warm glfx@2.0 (its frame-rate differences are the machine's" in text
+    (cell,) = compare_rows(base, new, config=default_config()).cells
+    assert (cell.sdk, cell.base_candidates, cell.new_candidates) == ("glfx", ("glfx@1.0",), ("glfx@2.0",))

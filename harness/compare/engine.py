@@ -65,6 +65,9 @@ class UpgradeCell:
     new_runs: int
     comparisons: tuple[Comparison, ...]
     warnings: tuple[str, ...]
+    sdk: str = ""
+    base_candidates: tuple[str, ...] = ()
+    new_candidates: tuple[str, ...] = ()
     # Why the machine limited the new version's frame rate in this cell (Row.host_limit evidence); empty when not.
     host_limit: tuple[str, ...] = ()
 
@@ -89,7 +92,8 @@ class UpgradeCell:
             "new_status": self.new_status, "base_runs": self.base_runs, "new_runs": self.new_runs,
             "newly_failing": self.newly_failing, "verdict": self.verdict,
             "comparisons": [c.to_dict() for c in self.comparisons], "warnings": list(self.warnings),
-            "host_limit": list(self.host_limit),
+            "host_limit": list(self.host_limit), "sdk": self.sdk, "base_candidates": list(self.base_candidates),
+            "new_candidates": list(self.new_candidates),
         }
 
 
@@ -146,12 +150,15 @@ def _broken_warning(device: str, scenario: str, base: Sequence[Row], new: Sequen
     return f"{device} {scenario}: {sides} (infrastructure, not the SDK): its metrics may be incomplete"
 
 
-def _host_warning(device: str, scenario: str, base: Sequence[Row], labels: tuple[str, str]) -> str | None:
+def _host_warning(device: str, scenario: str, base: Sequence[Row], new: Sequence[Row]) -> str | None:
+    """A warning when only the baseline's frame rate was limited by the machine (when the new rows are limited too,
+    their frame-rate regressions are set aside and the cell says so)."""
     evidence = host_evidence(base)
-    if not evidence:
+    if not evidence or host_evidence(new):
         return None
-    return (f"{device} {scenario}: the machine limited {labels[0]}'s frame rate ({'; '.join(evidence)}): its "
-            "frame-rate figures understate the SDK, so an improvement on them may be the machine's")
+    return (f"{device} {scenario}: the machine limited the baseline {_label(base, 'baseline')}'s frame rate "
+            f"({evidence[0]}): its frame-rate figures understate the SDK, so an improvement on them may be the "
+            "machine's")
 
 
 def _compare_metrics(base: Sequence[Row], new: Sequence[Row], config: CompareConfig) -> list[Comparison]:
@@ -208,17 +215,19 @@ def compare_rows(base_rows: Sequence[Row], new_rows: Sequence[Row], *, config: C
     labels = (_label(base_rows, "baseline"), _label(new_rows, "new"))
     cells, warnings = [], []
     for key in [k for k in new if k in base]:
-        device, _, scenario = key
+        device, sdk, scenario = key
         cell_warnings = [w for w in (_fingerprint_warning(device, base[key], new[key], labels),
                                      _broken_warning(device, scenario, base[key], new[key], labels),
-                                     _host_warning(device, scenario, base[key], labels)) if w]
+                                     _host_warning(device, scenario, base[key], new[key])) if w]
         warnings += [w for w in cell_warnings if w not in warnings]
         evidence = host_evidence(new[key])
         cells.append(UpgradeCell(
             device=device, scenario=scenario, base_status=worst_status(base[key]),
             new_status=worst_status(new[key]), base_runs=len(base[key]), new_runs=len(new[key]),
             comparisons=tuple(set_aside_host_limited(_compare_metrics(base[key], new[key], config), evidence)),
-            warnings=tuple(cell_warnings), host_limit=evidence,
+            warnings=tuple(cell_warnings), host_limit=evidence, sdk=sdk,
+            base_candidates=tuple(_ordered(r.candidate for r in base[key])),
+            new_candidates=tuple(_ordered(r.candidate for r in new[key])),
         ))
     return UpgradeReport(
         base_label=labels[0], new_label=labels[1], alpha=config.alpha, cells=tuple(cells),

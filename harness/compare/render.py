@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Final
 
 from harness.compare.adaptation import AdaptationMatrix
-from harness.compare.engine import UpgradeReport, VendorReport
+from harness.compare.engine import UpgradeCell, UpgradeReport, VendorReport
 from harness.compare.stats import Comparison
 from harness.errors import ConfigError
 from harness.pagekit import Cell, Table, TableRow, render_page
@@ -39,8 +39,8 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     return [line(headers), "  ".join("-" * w for w in widths), *(line(r) for r in rows)]
 
 
-_UPGRADE_HEADERS: Final = ("device", "scenario", "metric", "base", "new", "delta", "delta %", "p", "CI of delta",
-                           "threshold", "verdict")
+_UPGRADE_HEADERS: Final = ("device", "scenario", "candidate", "metric", "base", "new", "delta", "delta %", "p",
+                           "CI of delta", "threshold", "verdict")
 
 
 def _upgrade_cells(c: Comparison) -> list[str]:
@@ -51,6 +51,12 @@ def _upgrade_cells(c: Comparison) -> list[str]:
             c.threshold, verdict]
 
 
+def _candidates(cell: UpgradeCell) -> str:
+    """The cell's candidates, `base -> new` (one name when both sides ran the same one)."""
+    base, new = ", ".join(cell.base_candidates), ", ".join(cell.new_candidates)
+    return new if base == new else f"{base} -> {new}"
+
+
 def format_upgrade(report: UpgradeReport) -> str:
     """The upgrade comparison as a terminal table: one line per device, scenario, metric and threshold."""
     regressions = len(report.regressions)
@@ -58,11 +64,12 @@ def format_upgrade(report: UpgradeReport) -> str:
     out = [f"Upgrade {report.base_label} -> {report.new_label} (alpha {report.alpha:g}): {regressions} metric "
            f"regression(s), {len(newly)} newly failing cell(s) in {len(report.cells)} cell(s)"]
     out += [f"WARNING {w}" for w in report.warnings]
-    rows = [[cell.device, cell.scenario, *_upgrade_cells(c)] for cell in report.cells for c in cell.comparisons]
+    rows = [[cell.device, cell.scenario, _candidates(cell), *_upgrade_cells(c)] for cell in report.cells
+            for c in cell.comparisons]
     out += _table(_UPGRADE_HEADERS, rows)
     out += [f"NEWLY FAILING {c.device} {c.scenario}: {c.base_status} -> {c.new_status}" for c in newly]
-    out += [f"HOST LIMITED {c.device} {c.scenario} (its frame-rate differences are the machine's, verdict "
-            f"environment): {'; '.join(c.host_limit)}" for c in report.cells if c.host_limit]
+    out += [f"HOST LIMITED {c.device} {c.scenario} {', '.join(c.new_candidates)} (its frame-rate differences are "
+            f"the machine's, verdict environment): {'; '.join(c.host_limit)}" for c in report.cells if c.host_limit]
     if report.only_base:
         out.append("Only in the baseline: " + ", ".join(f"{d} {s}" for d, s in report.only_base))
     if report.only_new:
@@ -167,7 +174,8 @@ def _upgrade_view(report: UpgradeReport) -> _UpgradeView:
         for c in cell.comparisons:
             values = _upgrade_cells(c)
             rows.append(TableRow(cells=[
-                Cell(text=cell.device), Cell(text=f"{cell.scenario}{status}"), Cell(text=values[0]),
+                Cell(text=cell.device), Cell(text=f"{cell.scenario}{status}"), Cell(text=_candidates(cell)),
+                Cell(text=values[0]),
                 *(Cell(text=v, css="num") for v in values[1:7]), Cell(text=values[7]),
                 Cell(text=values[8], background=UPGRADE_COLOURS[c.verdict], title=c.message)]))
     return _UpgradeView(base_label=report.base_label, new_label=report.new_label, alpha=f"{report.alpha:g}",
