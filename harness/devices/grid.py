@@ -121,16 +121,23 @@ def _group_alive(pgid: int) -> bool:
         os.killpg(pgid, 0)
     except ProcessLookupError:
         return False
-    # Reap our own zombie children so the group really disappears.
-    try:
-        os.waitpid(pgid, os.WNOHANG)
-    except ChildProcessError:
-        pass
+    _reap(pgid)
     try:
         stat = Path(f"/proc/{pgid}/stat").read_text()
     except OSError:
         return False
-    return stat.split(") ", 1)[-1][:1] != "Z"
+    if stat.split(") ", 1)[-1][:1] == "Z":
+        _reap(pgid)  # it died after the first try: reap it now, or it stays in /proc as a zombie
+        return False
+    return True
+
+
+def _reap(pid: int) -> None:
+    """Reap `pid` if it is our own child that has exited (so the group really disappears); no-op otherwise."""
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
 
 
 def _start_java(args: list[str], *, log: Path, marker: str, role: str, name: str, port: int) -> StartedProcess:
