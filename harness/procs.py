@@ -150,7 +150,7 @@ def end_group(owned: OwnedProcess, *, timeout_s: float = 10.0) -> None:
             _signal(os.kill, pid, sig)
         deadline = time.monotonic() + (timeout_s if sig == signal.SIGTERM else 5.0)
         while time.monotonic() < deadline and group_members(owned):
-            _reap(owned.pid)
+            reap(owned.pid)
             time.sleep(0.05)
 
 
@@ -161,7 +161,7 @@ def _signal(fn: Callable[[int, int], None], target: int, sig: int) -> None:
         pass
 
 
-def _reap(pid: int) -> None:
+def reap(pid: int) -> None:
     """Collects the leader's exit status when it is this process's child (only it: other children's statuses
     belong to whoever waits for them)."""
     try:

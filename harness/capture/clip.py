@@ -548,6 +548,7 @@ def ensure_clip(spec: ClipSpec, cache_dir: Path) -> Path:
 def clip_info(spec: ClipSpec) -> dict[str, Any]:
     """JSON-able description of the clip: sizes, layout, index-code layout, patches, motion and face boxes."""
     colours = patch_colours()
+    fast = spec.version >= 3  # the fast pan (_motion)
     code_v1 = {
         "band_top_fraction": indexcode.BAND_TOP_FRACTION,
         "grid_rows": indexcode.GRID_ROWS,
@@ -582,15 +583,15 @@ def clip_info(spec: ClipSpec) -> dict[str, Any]:
             "photo": "theta=2*pi*index/frames; zoom=zoom_base+zoom_amplitude*sin(theta); "
             "centre=(focus_x+pan_x*cos(theta), focus_y+pan_y*sin(2*theta)) in source pixels"
             + ("; plus (fast_pan_x*sin(phi), fast_pan_y*cos(phi)), phi=theta*fast_pan_turns"
-               if spec.version >= 3 else ""),
-            "zoom_base": ZOOM_BASE_V3 if spec.version >= 3 else ZOOM_BASE,
+               if fast else ""),
+            "zoom_base": ZOOM_BASE_V3 if fast else ZOOM_BASE,
             "zoom_amplitude": ZOOM_AMPLITUDE,
-            "focus_x": FOCUS_X_V3 if spec.version >= 3 else FOCUS_X,
-            "focus_y": FOCUS_Y_V3 if spec.version >= 3 else FOCUS_Y,
+            "focus_x": FOCUS_X_V3 if fast else FOCUS_X,
+            "focus_y": FOCUS_Y_V3 if fast else FOCUS_Y,
             "pan_x": PAN_X,
             "pan_y": PAN_Y,
             **({"fast_pan_x": FAST_PAN_X, "fast_pan_y": FAST_PAN_Y, "fast_pan_turns": fast_pan_turns(spec)}
-               if spec.version >= 3 else {}),
+               if fast else {}),
             "indicator": "white square, triangle wave over the strip's left 75%, round(frames/fps) sweeps",
         },
         "face": {

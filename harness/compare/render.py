@@ -13,15 +13,14 @@ from harness.compare.adaptation import AdaptationMatrix
 from harness.compare.engine import UpgradeCell, UpgradeReport, VendorReport
 from harness.compare.stats import Comparison
 from harness.errors import ConfigError
-from harness.pagekit import Cell, Table, TableRow, render_page
+from harness.pagekit import BAD_BG, ENV_BG, NONE_BG, OK_BG, WARN_BG, Cell, Table, TableRow, render_page
 
 # Cell colours (CSS hex) per verdict; the PNG heatmap uses the same ones.
 # environment: the landing page's ENV colour (a frame rate the machine limited, not an SDK defect).
-ADAPTATION_COLOURS: Final = {"ok": "#b7e1b9", "environment": "#cfe3ff", "degraded": "#ffd57a", "fails": "#f19a9a",
-                             "not_run": "#d9d9d9"}
-UPGRADE_COLOURS: Final = {"regression": "#f19a9a", "environment": ADAPTATION_COLOURS["environment"],
-                          "improvement": "#b7e1b9", "noise": "#fff1b8", "unchanged": "#ffffff",
-                          "insufficient_data": "#d9d9d9"}
+ADAPTATION_COLOURS: Final = {"ok": OK_BG, "environment": ENV_BG, "degraded": WARN_BG, "fails": BAD_BG,
+                             "not_run": NONE_BG}
+UPGRADE_COLOURS: Final = {"regression": BAD_BG, "environment": ENV_BG, "improvement": OK_BG, "noise": "#fff1b8",
+                          "unchanged": "#ffffff", "insufficient_data": NONE_BG}
 
 
 def _fmt(value: float | None, spec: str = ".4g") -> str:

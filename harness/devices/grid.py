@@ -32,6 +32,7 @@ from harness.devices.grid_config import (
 )
 from harness.errors import ConfigError, InfrastructureError
 from harness.paths import cache_dir, project_root
+from harness.procs import reap
 
 SELENIUM_SERVER_VERSION = "4.48.0"
 HOST = "127.0.0.1"
@@ -121,23 +122,15 @@ def _group_alive(pgid: int) -> bool:
         os.killpg(pgid, 0)
     except ProcessLookupError:
         return False
-    _reap(pgid)
+    reap(pgid)  # our own child that has exited, so the group really disappears
     try:
         stat = Path(f"/proc/{pgid}/stat").read_text()
     except OSError:
         return False
     if stat.split(") ", 1)[-1][:1] == "Z":
-        _reap(pgid)  # it died after the first try: reap it now, or it stays in /proc as a zombie
+        reap(pgid)  # it died after the first try: reap it now, or it stays in /proc as a zombie
         return False
     return True
-
-
-def _reap(pid: int) -> None:
-    """Reap `pid` if it is our own child that has exited (so the group really disappears); no-op otherwise."""
-    try:
-        os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
 
 
 def _start_java(args: list[str], *, log: Path, marker: str, role: str, name: str, port: int) -> StartedProcess:

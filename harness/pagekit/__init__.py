@@ -22,6 +22,8 @@ OK_BG: Final = "#b7e1b9"
 WARN_BG: Final = "#ffd57a"
 BAD_BG: Final = "#f19a9a"
 NONE_BG: Final = "#d9d9d9"
+# Light blue: what the machine, not the SDK, limited (ENV on the landing page, `environment` in comparisons).
+ENV_BG: Final = "#cfe3ff"
 
 # Written into the head of every whole page (base.html), so a page can be told apart as the toolkit's.
 TOOLKIT_MARKER: Final = "sdk-harness pagekit"
@@ -139,6 +141,7 @@ class Figure:
 
 __all__ = [
     "BAD_BG",
+    "ENV_BG",
     "NONE_BG",
     "OK_BG",
     "STYLESHEET",

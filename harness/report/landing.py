@@ -26,6 +26,7 @@ from harness.compare.render import ADAPTATION_COLOURS
 from harness.hostcap import HostCapacity
 from harness.pagekit import (
     BAD_BG,
+    ENV_BG,
     OK_BG,
     WARN_BG,
     Cell,
@@ -40,7 +41,7 @@ from harness.pagekit import (
 from harness.report.summary import status_word
 from harness.results import ItemRecord
 
-VERDICT_COLOURS: Final = {"PASS": OK_BG, "ENV": "#cfe3ff", "FAIL": BAD_BG, "BROKEN": WARN_BG, "SKIP": "#e4e4e4"}
+VERDICT_COLOURS: Final = {"PASS": OK_BG, "ENV": ENV_BG, "FAIL": BAD_BG, "BROKEN": WARN_BG, "SKIP": "#e4e4e4"}
 EVIDENCE_WIDTH_PX: Final = 420
 MAX_EVIDENCE_ITEMS: Final = 12
 @dataclass(frozen=True, kw_only=True)

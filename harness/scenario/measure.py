@@ -113,12 +113,18 @@ class KeyFrameJudge:
         return defects
 
 
+def filter_lut(ctx: ItemContext) -> Path | None:
+    """The reference LUT of the selected filter, None when no filter is on or the candidate gives none (its
+    colours are then not known)."""
+    lut_path = ctx.filter_luts.get(ctx.state.filter) if ctx.state.filter != "none" else None
+    return Path(lut_path) if lut_path is not None else None
+
+
 def filtered(ctx: ItemContext, source: np.ndarray) -> np.ndarray:
     """The clip frame `source` as the selected filter should make it: its reference LUT applied when the candidate
     gives one, else `source` itself (no filter, or a filter whose colours are not known)."""
-    state = ctx.state
-    lut_path = ctx.filter_luts.get(state.filter) if state.filter != "none" else None
-    return apply_lut(source, _lut(Path(lut_path))) if lut_path is not None else source
+    lut_path = filter_lut(ctx)
+    return apply_lut(source, _lut(lut_path)) if lut_path is not None else source
 
 
 def effect_detector(ctx: ItemContext, output: np.ndarray, *, source: np.ndarray, base: np.ndarray, index: int,
@@ -175,7 +181,7 @@ def key_frame_checks(ctx: ItemContext, key_frames: Sequence[tuple[float, np.ndar
             source, output, region=response.response_region(spec.width, spec.height, exclude=exclude,
                                                                   version=spec.version),
             bins=response.RESPONSE_BINS))
-        lut_path = ctx.filter_luts.get(state.filter) if state.filter != "none" else None
+        lut_path = filter_lut(ctx)
         base = filtered(ctx, source)
         plain_filter = state.beauty == 0 and state.effect == "none"
         # Without a reference LUT the filter's colours are not known: it is judged as applied (filter_applied),

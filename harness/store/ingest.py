@@ -14,7 +14,6 @@ from typing import Any, Final
 
 from harness.compare.rows import (
     FRAME_TIME_SAMPLES,
-    colour_response_from_details,
     content_frame_times_ms,
     read_details,
     row_from_record,
@@ -213,12 +212,12 @@ def read_run(
             engine = candidate.engine
         details = read_details(run_dir, record)
         path = item_dir(run_dir, record) / DETAILS_JSON
-        response = colour_response_from_details(details, source=str(path)) if details is not None else None
-        # The same rule as a comparison of the run folder (harness.compare.rows.load_run_rows).
+        # The item's row as a comparison of the run folder reads it (its colour response checked, naming
+        # details.json), and its host limit by the same rule (harness.compare.rows.load_run_rows).
         (row,) = with_host_capacity([row_from_record(run_dir, record, details, index=index)], capacities)
         items.append(ItemData(record=record, fingerprint=fingerprint, engine=engine,
                               samples=samples_from_details(details, file=path) if details is not None else {},
-                              colour_response=response.to_dict() if response is not None else None,
+                              colour_response=None if row.colour_response is None else row.colour_response.to_dict(),
                               host_limit=row.host_limit.evidence if row.host_limit is not None else ()))
     columns = _run_columns(metadata, items)
     extra = {k: v for k, v in metadata.items() if k not in RUN_COLUMNS}
